@@ -1,0 +1,780 @@
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from psycopg2 import OperationalError
+
+from odoo import Command, _, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import periods
+
+_logger = logging.getLogger(__name__)
+
+# Billing partners invoiced per database transaction in background runs, and
+# per savepoint in foreground runs.
+DEFAULT_CHUNK_SIZE = 200
+# Runs over at least this many units go to the background.
+DEFAULT_BACKGROUND_THRESHOLD = 5000
+# Seconds a cron call works before it hands over to a new call.
+CRON_TIME_BUDGET = 240
+
+INVOICE_CONTEXT = {
+    # Chatter messages and tracking values are most of the cost of creating
+    # invoices in bulk and tell nothing for machine-made bills; the run itself
+    # records who billed what.
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+    "mail_auto_subscribe_no_notify": True,
+}
+
+
+class PropertyBillingRun(models.Model):
+    """A billing run (批量收费): every fee of a community for a period, invoiced at once."""
+
+    _name = "property.billing.run"
+    _description = "Property Billing Run"
+    _inherit = ["mail.thread"]
+    _order = "period_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        required=True, copy=False, readonly=True, default=lambda self: _("New")
+    )
+    community_id = fields.Many2one(
+        comodel_name="property.community",
+        required=True,
+        index=True,
+        tracking=True,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    building_ids = fields.Many2many(
+        comodel_name="property.building",
+        string="Buildings",
+        domain="[('community_id', '=', community_id)]",
+        help="Bill only these buildings; all buildings when empty.",
+    )
+    unit_ids = fields.Many2many(
+        comodel_name="property.unit",
+        string="Units",
+        domain="[('community_id', '=', community_id)]",
+        help="Bill only these units; all units when empty.",
+    )
+    fee_item_ids = fields.Many2many(
+        comodel_name="property.fee.item",
+        string="Fee Items",
+        help="Bill only these fee items; every fee applied to the units when empty.",
+    )
+    period_start = fields.Date(
+        required=True,
+        tracking=True,
+        default=lambda self: periods.month_start(fields.Date.context_today(self)),
+    )
+    period_end = fields.Date(
+        required=True,
+        tracking=True,
+        default=lambda self: periods.month_end(fields.Date.context_today(self)),
+    )
+    invoice_date = fields.Date(
+        required=True,
+        default=fields.Date.context_today,
+    )
+    due_date = fields.Date(
+        compute="_compute_due_date",
+        store=True,
+        readonly=False,
+        required=True,
+        help="Due date of the bills when the community has no payment terms.",
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+        ],
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    charge_ids = fields.One2many(
+        comodel_name="property.billing.charge",
+        inverse_name="run_id",
+        string="Charges",
+        readonly=True,
+    )
+    error_ids = fields.One2many(
+        comodel_name="property.billing.run.error",
+        inverse_name="run_id",
+        string="Errors",
+        readonly=True,
+    )
+    invoice_ids = fields.One2many(
+        comodel_name="account.move",
+        inverse_name="property_billing_run_id",
+        string="Invoices",
+        readonly=True,
+    )
+    charge_count = fields.Integer(compute="_compute_totals")
+    invoice_count = fields.Integer(compute="_compute_totals")
+    error_count = fields.Integer(compute="_compute_totals")
+    billed_unit_count = fields.Integer(string="Units Billed", compute="_compute_totals")
+    amount_total = fields.Monetary(string="Total Billed", compute="_compute_totals")
+    amount_preview = fields.Monetary(string="Total to Bill", compute="_compute_totals")
+    skipped_count = fields.Integer(
+        string="Charges Skipped",
+        readonly=True,
+        copy=False,
+        help="Charges not billed because a live charge already bills that unit, "
+        "fee item and period.",
+    )
+    skipped_note = fields.Text(readonly=True, copy=False)
+    partner_total = fields.Integer(readonly=True, copy=False)
+    partner_done = fields.Integer(readonly=True, copy=False)
+    progress = fields.Float(compute="_compute_progress")
+    date_done = fields.Datetime(readonly=True, copy=False)
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("invoice_date", "community_id.due_days")
+    def _compute_due_date(self):
+        for run in self:
+            if run.invoice_date:
+                run.due_date = run.invoice_date + timedelta(days=run.community_id.due_days)
+            else:
+                run.due_date = False
+
+    @api.depends("charge_ids.state", "charge_ids.amount", "error_ids", "invoice_ids")
+    def _compute_totals(self):
+        for run in self:
+            invoiced = run.charge_ids.filtered(lambda c: c.state == "invoiced")
+            draft = run.charge_ids.filtered(lambda c: c.state == "draft")
+            run.charge_count = len(run.charge_ids)
+            run.invoice_count = len(run.invoice_ids)
+            run.error_count = len(run.error_ids)
+            run.billed_unit_count = len(invoiced.unit_id)
+            run.amount_total = sum(invoiced.mapped("amount"))
+            run.amount_preview = sum(draft.mapped("amount"))
+
+    @api.depends("partner_total", "partner_done", "state")
+    def _compute_progress(self):
+        for run in self:
+            if run.state in ("done", "failed"):
+                run.progress = 100.0
+            elif run.partner_total:
+                run.progress = 100.0 * run.partner_done / run.partner_total
+            else:
+                run.progress = 0.0
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("period_start", "period_end")
+    def _check_period(self):
+        for run in self:
+            if run.period_end < run.period_start:
+                raise ValidationError(
+                    _(
+                        "The billing period ends on %(end)s, before it starts on "
+                        "%(start)s: set an end date on or after the start date.",
+                        end=run.period_end,
+                        start=run.period_start,
+                    )
+                )
+            if not periods.is_whole_months(run.period_start, run.period_end):
+                raise ValidationError(
+                    _(
+                        "The billing period %(start)s to %(end)s does not cover whole "
+                        "months: start it on the 1st and end it on the last day of a "
+                        "month, such as %(example_start)s to %(example_end)s.",
+                        start=run.period_start,
+                        end=run.period_end,
+                        example_start=periods.month_start(run.period_start),
+                        example_end=periods.month_end(run.period_start),
+                    )
+                )
+
+    @api.constrains("invoice_date", "due_date")
+    def _check_due_date(self):
+        for run in self:
+            if run.due_date < run.invoice_date:
+                raise ValidationError(
+                    _(
+                        "The due date %(due)s is before the invoice date %(date)s: "
+                        "set a due date on or after the invoice date.",
+                        due=run.due_date,
+                        date=run.invoice_date,
+                    )
+                )
+
+    @api.constrains("community_id", "company_id")
+    def _check_community_company(self):
+        for run in self:
+            if run.community_id.company_id != run.company_id:
+                raise ValidationError(
+                    _(
+                        "Community %(community)s belongs to company %(community_company)s, "
+                        "not to %(company)s: switch to company %(community_company)s "
+                        "to bill it.",
+                        community=run.community_id.display_name,
+                        community_company=run.community_id.company_id.name,
+                        company=run.company_id.name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("community_id") and not vals.get("company_id"):
+                community = self.env["property.community"].browse(vals["community_id"])
+                vals["company_id"] = community.company_id.id
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "property.billing.run"
+                ) or _("New")
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed(self):
+        for run in self:
+            if run.state != "draft" or run.invoice_ids:
+                raise UserError(
+                    _(
+                        "Billing run %(run)s has billed invoices and cannot be "
+                        "deleted: cancel its invoices instead.",
+                        run=run.name,
+                    )
+                )
+
+    @api.onchange("community_id")
+    def _onchange_community_id(self):
+        if self.community_id:
+            self.company_id = self.community_id.company_id
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_preview(self):
+        """Compute every charge of the run as a preview, without invoicing."""
+        for run in self:
+            run._check_can_bill()
+            run._prepare_preview()
+        return True
+
+    def action_generate(self):
+        """Invoice the run's charges: now, or in the background for large runs."""
+        for run in self:
+            run._check_can_bill()
+            run._lock_community()
+            run._prepare_preview()
+            if run._use_background():
+                run.state = "running"
+                run.message_post(
+                    body=_(
+                        "Billing %(partners)s partners in the background.",
+                        partners=run.partner_total,
+                    )
+                )
+                self.env.ref("property_billing.ir_cron_property_billing_run")._trigger()
+            else:
+                run._process_charges()
+                run._finish()
+        return True
+
+    def action_reset_to_draft(self):
+        for run in self:
+            if run.state != "failed":
+                raise UserError(
+                    _("Only a failed billing run can be set back to draft.")
+                )
+            run.state = "draft"
+        return True
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("property_billing_run_id", "=", self.id)]
+        action["context"] = {"create": False, "default_move_type": "out_invoice"}
+        return action
+
+    def action_view_charges(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "property_billing.property_billing_charge_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {"search_default_group_by_partner": 0}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: PREVIEW
+    # ------------------------------------------------------------
+
+    def _check_can_bill(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(
+                _(
+                    "Billing run %(run)s is %(state)s: only a draft run can be "
+                    "previewed or billed.",
+                    run=self.name,
+                    state=dict(self._fields["state"].selection)[self.state],
+                )
+            )
+        if self.community_id.company_id not in self.env.companies:
+            raise UserError(
+                _(
+                    "Community %(community)s belongs to company %(company)s, which is "
+                    "not among your selected companies: select it in the company "
+                    "switcher to bill this community.",
+                    community=self.community_id.display_name,
+                    company=self.community_id.company_id.name,
+                )
+            )
+        self._check_community_company()
+        self._check_period()
+        self.community_id._get_sale_journal()
+
+    def _lock_community(self):
+        """Serialise billing runs of one community across transactions.
+
+        The row update makes a concurrent transaction that billed the same
+        community fail with a serialization error when it commits second, and
+        Odoo retries that request on a fresh snapshot, where the charges this
+        one billed are visible and skipped.
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            "UPDATE property_community SET write_date = write_date WHERE id = %s",
+            [self.community_id.id],
+        )
+
+    def _get_unit_fees(self):
+        self.ensure_one()
+        domain = [
+            ("community_id", "=", self.community_id.id),
+            ("unit_id.active", "=", True),
+            ("date_start", "<=", self._get_horizon_end()),
+            "|",
+            ("date_end", "=", False),
+            ("date_end", ">=", self.period_start),
+        ]
+        if self.building_ids:
+            domain.append(("unit_id.building_id", "in", self.building_ids.ids))
+        if self.unit_ids:
+            domain.append(("unit_id", "in", self.unit_ids.ids))
+        if self.fee_item_ids:
+            domain.append(("fee_item_id", "in", self.fee_item_ids.ids))
+        return self.env["property.unit.fee"].search(domain)
+
+    def _get_horizon_end(self):
+        # Fees starting after the run's period are never billed by it.
+        return self.period_end
+
+    def _prepare_preview(self):
+        """Replace the run's preview charges and errors by fresh ones."""
+        self.ensure_one()
+        self.charge_ids.filtered(lambda c: c.state == "draft").unlink()
+        self.error_ids.unlink()
+        unit_fees = self._get_unit_fees()
+        charge_vals, error_vals = unit_fees._prepare_charge_values(
+            self.period_start, self.period_end
+        )
+        charge_vals, skipped = self._filter_billed(charge_vals)
+        Charge = self.env["property.billing.charge"]
+        Charge.create([dict(vals, run_id=self.id) for vals in charge_vals])
+        self.env["property.billing.run.error"].create(
+            [dict(vals, run_id=self.id) for vals in error_vals]
+        )
+        self.write(
+            {
+                "skipped_count": len(skipped),
+                "skipped_note": self._format_skipped(skipped),
+                "partner_total": len({vals["partner_id"] for vals in charge_vals}),
+                "partner_done": 0,
+            }
+        )
+        _logger.info(
+            "billing run %s previewed: %d charges, %d errors, %d skipped",
+            self.id,
+            len(charge_vals),
+            len(error_vals),
+            len(skipped),
+        )
+
+    def _filter_billed(self, charge_vals):
+        """Split charges into those still to bill and those a live charge covers.
+
+        A charge is covered when a live charge of the same unit and fee item
+        overlaps its period, so edited fee dates never bill a day twice.
+
+        :return: (charges to bill, list of (charge values, invoice name))
+        """
+        if not charge_vals:
+            return [], []
+        unit_ids = list({vals["unit_id"] for vals in charge_vals})
+        fee_item_ids = list({vals["fee_item_id"] for vals in charge_vals})
+        self.env["property.billing.charge"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT charge.unit_id, charge.fee_item_id, charge.period_start,
+                   charge.period_end, move.name
+              FROM property_billing_charge charge
+              LEFT JOIN account_move move ON move.id = charge.move_id
+             WHERE charge.state = 'invoiced'
+               AND charge.unit_id = ANY(%s)
+               AND charge.fee_item_id = ANY(%s)
+               AND charge.period_start <= %s
+               AND charge.period_end >= %s
+            """,
+            [
+                unit_ids,
+                fee_item_ids,
+                max(vals["period_end"] for vals in charge_vals),
+                min(vals["period_start"] for vals in charge_vals),
+            ],
+        )
+        live = defaultdict(list)
+        for unit_id, fee_item_id, start, end, move_name in self.env.cr.fetchall():
+            live[unit_id, fee_item_id].append((start, end, move_name))
+        to_bill = []
+        skipped = []
+        for vals in charge_vals:
+            covering = next(
+                (
+                    move_name
+                    for start, end, move_name in live.get(
+                        (vals["unit_id"], vals["fee_item_id"]), ()
+                    )
+                    if start <= vals["period_end"] and vals["period_start"] <= end
+                ),
+                None,
+            )
+            if covering is None:
+                to_bill.append(vals)
+            else:
+                skipped.append((vals, covering))
+        return to_bill, skipped
+
+    def _format_skipped(self, skipped):
+        if not skipped:
+            return False
+        by_invoice = defaultdict(int)
+        for _vals, move_name in skipped:
+            by_invoice[move_name or _("an unknown invoice")] += 1
+        lines = [
+            _(
+                "%(count)s charges already billed on %(invoice)s",
+                count=count,
+                invoice=invoice,
+            )
+            for invoice, count in sorted(by_invoice.items())
+        ]
+        return "\n".join(lines)
+
+    def _use_background(self):
+        self.ensure_one()
+        threshold = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(
+                "property_billing.background_threshold", DEFAULT_BACKGROUND_THRESHOLD
+            )
+        )
+        unit_count = len(
+            self.charge_ids.filtered(lambda c: c.state == "draft").unit_id
+        )
+        return unit_count >= threshold
+
+    def _get_chunk_size(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("property_billing.chunk_size", DEFAULT_CHUNK_SIZE)
+        )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: INVOICING
+    # ------------------------------------------------------------
+
+    def _process_charges(self, commit=False, time_budget=None):
+        """Invoice the run's preview charges one chunk of billing partners at a time.
+
+        :param bool commit: commit after each chunk (background runs only)
+        :param time_budget: seconds after which to stop, or None
+        :return: True when no preview charge is left
+        """
+        self.ensure_one()
+        started = time.monotonic()
+        chunk_size = self._get_chunk_size()
+        while True:
+            partner_ids = self._get_next_partner_ids(chunk_size)
+            if not partner_ids:
+                return True
+            self._lock_community()
+            self._bill_partners(partner_ids)
+            self.partner_done += len(partner_ids)
+            if commit:
+                self._commit_progress()
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                return not self._get_next_partner_ids(1)
+
+    def _get_next_partner_ids(self, limit):
+        self.env["property.billing.charge"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT partner_id
+              FROM property_billing_charge
+             WHERE run_id = %s AND state = 'draft'
+             ORDER BY partner_id
+             LIMIT %s
+            """,
+            [self.id, limit],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _bill_partners(self, partner_ids):
+        """Invoice the preview charges of these billing partners.
+
+        The whole chunk goes through one savepoint; when it fails, each partner
+        is tried alone, and a partner that still fails is recorded as an error
+        on every unit it would have been billed for.
+        """
+        charges = self.env["property.billing.charge"].search(
+            [
+                ("run_id", "=", self.id),
+                ("state", "=", "draft"),
+                ("partner_id", "in", partner_ids),
+            ]
+        )
+        try:
+            with self.env.cr.savepoint():
+                self._invoice_charges(charges)
+            return
+        except OperationalError:
+            raise
+        except Exception:  # noqa: BLE001  (retried partner by partner below)
+            _logger.info(
+                "billing run %s: chunk of %d partners failed, retrying one by one",
+                self.id,
+                len(partner_ids),
+                exc_info=True,
+            )
+        for partner_charges in charges.grouped("partner_id").values():
+            try:
+                with self.env.cr.savepoint():
+                    self._invoice_charges(partner_charges)
+            except OperationalError:
+                raise
+            except Exception as error:  # noqa: BLE001  (recorded on the run)
+                _logger.warning(
+                    "billing run %s: partner %s not billed: %s",
+                    self.id,
+                    partner_charges.partner_id.id,
+                    error,
+                )
+                self._record_failure(partner_charges, error)
+
+    def _record_failure(self, charges, error):
+        message = str(error.args[0]) if getattr(error, "args", None) else str(error)
+        self.env["property.billing.run.error"].create(
+            [
+                {
+                    "run_id": self.id,
+                    "unit_id": unit.id,
+                    "partner_id": unit_charges.partner_id[:1].id,
+                    "fee_item_id": False,
+                    "message": message,
+                }
+                for unit, unit_charges in charges.grouped("unit_id").items()
+            ]
+        )
+        charges.unlink()
+
+    def _invoice_charges(self, charges):
+        """Create and post one invoice per billing partner for ``charges``."""
+        if not charges:
+            return self.env["account.move"]
+        charge_vals = [
+            {
+                "unit_id": charge.unit_id.id,
+                "fee_item_id": charge.fee_item_id.id,
+                "period_start": charge.period_start,
+                "period_end": charge.period_end,
+                "charge_id": charge.id,
+            }
+            for charge in charges
+        ]
+        to_bill, skipped = self._filter_billed(charge_vals)
+        if skipped:
+            skipped_ids = [vals["charge_id"] for vals, _name in skipped]
+            self.skipped_count += len(skipped)
+            self.skipped_note = "\n".join(
+                filter(None, [self.skipped_note, self._format_skipped(skipped)])
+            )
+            self.env["property.billing.charge"].browse(skipped_ids).unlink()
+            charges = charges.browse([vals["charge_id"] for vals in to_bill])
+        if not charges:
+            return self.env["account.move"]
+        moves = (
+            self.env["account.move"]
+            .with_context(**INVOICE_CONTEXT)
+            .create(
+                [
+                    self._prepare_invoice_values(partner, partner_charges)
+                    for partner, partner_charges in charges.grouped("partner_id").items()
+                ]
+            )
+        )
+        moves.action_post()
+        self._link_charges(moves)
+        return moves
+
+    def _prepare_invoice_values(self, partner, charges):
+        self.ensure_one()
+        community = self.community_id
+        analytic = community.analytic_account_id
+        vals = {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "company_id": self.company_id.id,
+            "journal_id": community._get_sale_journal().id,
+            "currency_id": self.company_id.currency_id.id,
+            "invoice_date": self.invoice_date,
+            "invoice_origin": self.name,
+            "property_billing_run_id": self.id,
+            "property_community_id": community.id,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "product_id": charge.fee_item_id.product_id.id,
+                        "name": charge.label,
+                        "quantity": 1.0,
+                        "price_unit": charge.amount,
+                        "analytic_distribution": {str(analytic.id): 100}
+                        if analytic
+                        else False,
+                        "property_charge_id": charge.id,
+                    }
+                )
+                for charge in charges.sorted(
+                    lambda c: (c.unit_id.code, c.fee_item_id.sequence, c.period_start)
+                )
+            ],
+        }
+        if community.payment_term_id:
+            vals["invoice_payment_term_id"] = community.payment_term_id.id
+        else:
+            vals["invoice_date_due"] = self.due_date
+        return vals
+
+    def _link_charges(self, moves):
+        """Mark the charges of ``moves`` as invoiced, in one statement.
+
+        The partial unique index on live charges is checked here: a second
+        live charge for the same unit, fee item and period fails this update.
+        """
+        self.env["account.move.line"].flush_model(["property_charge_id", "move_id"])
+        self.env.cr.execute(
+            """
+            UPDATE property_billing_charge charge
+               SET move_id = line.move_id,
+                   move_line_id = line.id,
+                   was_invoiced = TRUE,
+                   state = 'invoiced'
+              FROM account_move_line line
+             WHERE line.property_charge_id = charge.id
+               AND line.move_id = ANY(%s)
+            """,
+            [moves.ids],
+        )
+        self.env["property.billing.charge"].invalidate_model(
+            ["move_id", "move_line_id", "was_invoiced", "state"]
+        )
+
+    def _commit_progress(self):
+        # Background runs commit each chunk so a crash keeps what was billed;
+        # tests run inside one transaction that must not be committed.
+        if modules.module.current_test:
+            return
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _finish(self):
+        self.ensure_one()
+        billed = self.charge_ids.filtered(lambda c: c.state == "invoiced")
+        failed = not billed and self.error_ids
+        self.write(
+            {
+                "state": "failed" if failed else "done",
+                "date_done": fields.Datetime.now(),
+            }
+        )
+        self.message_post(
+            body=_(
+                "Billed %(units)s units on %(invoices)s invoices for %(amount)s; "
+                "%(skipped)s charges skipped as already billed, %(errors)s errors.",
+                units=self.billed_unit_count,
+                invoices=self.invoice_count,
+                amount=self.currency_id.format(self.amount_total),
+                skipped=self.skipped_count,
+                errors=self.error_count,
+            )
+        )
+        _logger.info(
+            "billing run %s %s: %d invoices, %d units, %d skipped, %d errors",
+            self.id,
+            self.state,
+            self.invoice_count,
+            self.billed_unit_count,
+            self.skipped_count,
+            self.error_count,
+        )
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_process_runs(self):
+        """Bill the runs left running in the background, chunk by chunk."""
+        runs = self.search([("state", "=", "running")], order="id")
+        cron = self.env.ref("property_billing.ir_cron_property_billing_run")
+        started = time.monotonic()
+        for run in runs:
+            remaining_budget = CRON_TIME_BUDGET - (time.monotonic() - started)
+            if remaining_budget <= 0:
+                cron._trigger()
+                return
+            run = run.with_company(run.company_id)
+            finished = run._process_charges(commit=True, time_budget=remaining_budget)
+            cron._notify_progress(
+                done=run.partner_done,
+                remaining=max(run.partner_total - run.partner_done, 0),
+            )
+            if finished:
+                run._finish()
+                run._commit_progress()
+            else:
+                cron._trigger()
+                return

@@ -1,0 +1,144 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+UNIT_TYPES = [
+    ("apartment", "Apartment"),
+    ("shop", "Shop"),
+    ("parking", "Parking Space"),
+    ("storage", "Storage Room"),
+]
+
+
+class PropertyUnit(models.Model):
+    """A unit that is billed: an apartment (房屋), shop, parking space or storage."""
+
+    _name = "property.unit"
+    _description = "Property Unit"
+    _inherit = ["mail.thread"]
+    _order = "community_id, building_id, code, id"
+    _check_company_auto = True
+
+    code = fields.Char(
+        compute="_compute_code",
+        store=True,
+        readonly=False,
+        required=True,
+        tracking=True,
+        help="Unique within the community, such as 1-2-301 for building 1, "
+        "entrance 2, unit 301. Built from those parts unless typed in.",
+    )
+    building_id = fields.Many2one(
+        comodel_name="property.building",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    community_id = fields.Many2one(
+        related="building_id.community_id", store=True, index=True, readonly=True
+    )
+    company_id = fields.Many2one(
+        related="building_id.community_id.company_id", store=True, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    entrance = fields.Char(help="Entrance or staircase (单元) inside the building.")
+    number = fields.Char(required=True, help="Door number, such as 301 or B1-001.")
+    floor = fields.Integer(help="Negative for basements.")
+    unit_type = fields.Selection(
+        selection=UNIT_TYPES,
+        string="Type",
+        required=True,
+        default="apartment",
+    )
+    area = fields.Float(
+        string="Building Area (m²)",
+        digits=(16, 2),
+        tracking=True,
+        help="Gross building area in square metres, the quantity of per-m² fees.",
+    )
+    owner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Owner",
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    billing_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Billed To",
+        compute="_compute_billing_partner_id",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="Partner who receives and pays the bills: the owner unless a "
+        "tenant or another payer is set.",
+    )
+    handover_date = fields.Date(help="Day the unit was handed over to the owner.")
+    active = fields.Boolean(default=True)
+    fee_ids = fields.One2many(
+        comodel_name="property.unit.fee",
+        inverse_name="unit_id",
+        string="Fees",
+    )
+    charge_ids = fields.One2many(
+        comodel_name="property.billing.charge",
+        inverse_name="unit_id",
+        string="Charges",
+    )
+
+    _sql_constraints = [
+        (
+            "code_community_uniq",
+            "unique(code, community_id)",
+            "A unit code must be unique within its community.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("building_id.code", "entrance", "number")
+    def _compute_code(self):
+        for unit in self:
+            parts = [unit.building_id.code, unit.entrance, unit.number]
+            unit.code = "-".join(part.strip() for part in parts if part and part.strip())
+
+    @api.depends("owner_id")
+    def _compute_billing_partner_id(self):
+        for unit in self:
+            unit.billing_partner_id = unit.owner_id
+
+    @api.depends("code", "community_id.code")
+    def _compute_display_name(self):
+        for unit in self:
+            unit.display_name = (
+                f"{unit.community_id.code} {unit.code}"
+                if unit.community_id.code
+                else unit.code
+            )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("area")
+    def _check_area(self):
+        for unit in self:
+            if unit.area < 0:
+                raise ValidationError(
+                    _(
+                        "Unit %(unit)s has a negative area (%(area)s m²): enter "
+                        "the building area in square metres, 0 or more.",
+                        unit=unit.display_name,
+                        area=unit.area,
+                    )
+                )
+
+    @api.model
+    def _search_display_name(self, operator, value):
+        if operator in ("ilike", "=ilike", "like", "=like", "=") and value:
+            return ["|", ("code", operator, value), ("owner_id.name", operator, value)]
+        return super()._search_display_name(operator, value)
