@@ -91,6 +91,7 @@ class PropertyBillingRun(models.Model):
     due_date = fields.Date(
         compute="_compute_due_date",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
         help="Due date of the bills when the community has no payment terms.",
@@ -679,7 +680,12 @@ class PropertyBillingRun(models.Model):
                     }
                 )
                 for charge in charges.sorted(
-                    lambda c: (c.unit_id.code, c.fee_item_id.sequence, c.period_start)
+                    lambda c: (
+                        c.unit_id.code,
+                        c.fee_item_id.sequence,
+                        c.fee_item_id.id,
+                        c.period_start,
+                    )
                 )
             ],
         }

@@ -106,6 +106,14 @@ class PropertyFeeItem(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        items = super().create(vals_list)
+        # Constraints run only for fields given to create; a fee item created
+        # without a product must be rejected all the same.
+        items._check_product_id()
+        return items
+
     @property
     def cycle_months(self):
         self.ensure_one()

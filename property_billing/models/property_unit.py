@@ -21,6 +21,7 @@ class PropertyUnit(models.Model):
     code = fields.Char(
         compute="_compute_code",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
         tracking=True,
@@ -68,6 +69,7 @@ class PropertyUnit(models.Model):
         string="Billed To",
         compute="_compute_billing_partner_id",
         store=True,
+        precompute=True,
         readonly=False,
         index=True,
         tracking=True,

@@ -159,7 +159,7 @@ class PropertyUnitFee(models.Model):
                 period_end,
                 item.cycle_months,
                 fee.date_start,
-                fee.date_end,
+                fee.date_end or None,
             )
             if not blocks:
                 continue
