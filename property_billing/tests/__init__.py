@@ -1,0 +1,2 @@
+from . import test_roster_import
+from . import test_roster_parsing
