@@ -1,0 +1,74 @@
+"""Bill the demo community for the current month, for setup/demo.sh.
+
+Runs inside `odoo shell`, which provides `env`, and prints a summary of the
+billing run on stdout. When a run of the same month is already done, it reports
+that run instead of billing twice. Exits with status 3 when the demo data is
+missing and 4 when the run does not end in state "done".
+"""
+
+import sys
+
+from odoo import fields
+from odoo.tools import format_amount
+
+from odoo.addons.property_billing.tools import periods
+
+DEMO_XMLIDS = ("property_billing.demo_community", "property_billing.demo_owner_user")
+
+
+def bill_demo_community(env):
+    records = {xmlid: env.ref(xmlid, raise_if_not_found=False) for xmlid in DEMO_XMLIDS}
+    missing = [xmlid for xmlid, record in records.items() if not record]
+    if missing:
+        print(
+            "The demo data has no record with XML id "
+            + ", ".join(missing)
+            + ": the property_billing demo file does not define it yet.",
+            file=sys.stderr,
+        )
+        sys.exit(3)
+    community = records["property_billing.demo_community"]
+    owner_user = records["property_billing.demo_owner_user"]
+
+    today = fields.Date.context_today(community)
+    period_start = periods.month_start(today)
+    period_end = periods.month_end(today)
+    runs = env["property.billing.run"].with_company(community.company_id)
+    run = runs.search(
+        [
+            ("community_id", "=", community.id),
+            ("period_start", "=", period_start),
+            ("period_end", "=", period_end),
+            ("state", "=", "done"),
+        ],
+        limit=1,
+    )
+    if run:
+        print(f"Billing run {run.name} already billed this month; not billing again.")
+    else:
+        run = runs.create(
+            {
+                "community_id": community.id,
+                "period_start": period_start,
+                "period_end": period_end,
+            }
+        )
+        run.action_generate()
+        env.cr.commit()
+    if run.state != "done":
+        print(
+            f"Billing run {run.name} ended in state '{run.state}', not 'done': "
+            "open it in Property Billing > Billing Runs to see why.",
+            file=sys.stderr,
+        )
+        sys.exit(4)
+
+    print(f"Billing run {run.name}: {community.name}, {period_start} to {period_end}")
+    print(f"  units billed:     {run.billed_unit_count}")
+    print(f"  invoices created: {run.invoice_count}")
+    total = format_amount(env, run.amount_total, run.currency_id)
+    print(f"  total amount:     {total}")
+    print(f"OWNER_LOGIN={owner_user.login}")
+
+
+bill_demo_community(env)  # noqa: F821  (odoo shell defines env)
