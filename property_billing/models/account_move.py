@@ -32,4 +32,6 @@ class AccountMove(models.Model):
         # billed again for those periods.
         charges = self.property_charge_ids
         if charges:
-            charges.write({"move_id": False, "move_line_id": False, "was_invoiced": True})
+            charges.write(
+                {"move_id": False, "move_line_id": False, "was_invoiced": True}
+            )

@@ -1,4 +1,5 @@
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 LIVE_CHARGE_INDEX = "property_billing_charge_live_uniq"
 
@@ -98,18 +99,23 @@ class PropertyBillingCharge(models.Model):
         # billing the same period again; _sql_constraints cannot express that.
         if not tools.index_exists(self.env.cr, LIVE_CHARGE_INDEX):
             self.env.cr.execute(
-                f"""
-                CREATE UNIQUE INDEX {LIVE_CHARGE_INDEX}
-                    ON property_billing_charge (unit_id, fee_item_id, period_start)
-                 WHERE state = 'invoiced'
-                """  # noqa: S608  (constant identifier, no user input)
+                SQL(
+                    """
+                    CREATE UNIQUE INDEX %s
+                        ON property_billing_charge (unit_id, fee_item_id, period_start)
+                     WHERE state = 'invoiced'
+                    """,
+                    SQL.identifier(LIVE_CHARGE_INDEX),
+                )
             )
 
     @api.depends("move_id.state", "was_invoiced")
     def _compute_state(self):
         for charge in self:
             if charge.move_id:
-                charge.state = "cancelled" if charge.move_id.state == "cancel" else "invoiced"
+                charge.state = (
+                    "cancelled" if charge.move_id.state == "cancel" else "invoiced"
+                )
             else:
                 charge.state = "cancelled" if charge.was_invoiced else "draft"
 

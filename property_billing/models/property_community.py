@@ -69,7 +69,6 @@ class PropertyCommunity(models.Model):
         "of days after the invoice date given in Due Days.",
     )
     due_days = fields.Integer(
-        string="Due Days",
         default=15,
         help="Days between the invoice date and the due date when no payment "
         "terms are set.",
@@ -138,7 +137,9 @@ class PropertyCommunity(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         communities = super().create(vals_list)
-        communities.filtered(lambda c: not c.analytic_account_id)._create_analytic_account()
+        communities.filtered(
+            lambda c: not c.analytic_account_id
+        )._create_analytic_account()
         return communities
 
     def _create_analytic_account(self):
@@ -146,7 +147,11 @@ class PropertyCommunity(models.Model):
             "property_billing.account_analytic_plan_community", raise_if_not_found=False
         )
         if not plan:
-            plan = self.env["account.analytic.plan"].sudo().create({"name": _("Communities")})
+            plan = (
+                self.env["account.analytic.plan"]
+                .sudo()
+                .create({"name": _("Communities")})
+            )
         for community in self:
             community.analytic_account_id = self.env["account.analytic.account"].create(
                 {

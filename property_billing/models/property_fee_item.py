@@ -55,7 +55,6 @@ class PropertyFeeItem(models.Model):
             ("6", "Half-yearly"),
             ("12", "Yearly"),
         ],
-        string="Billing Cycle",
         required=True,
         default="1",
         help="Months billed at once, in advance. Cycles start in January: a "

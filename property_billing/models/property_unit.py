@@ -106,7 +106,9 @@ class PropertyUnit(models.Model):
     def _compute_code(self):
         for unit in self:
             parts = [unit.building_id.code, unit.entrance, unit.number]
-            unit.code = "-".join(part.strip() for part in parts if part and part.strip())
+            unit.code = "-".join(
+                part.strip() for part in parts if part and part.strip()
+            )
 
     @api.depends("owner_id")
     def _compute_billing_partner_id(self):

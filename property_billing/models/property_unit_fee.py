@@ -40,7 +40,6 @@ class PropertyUnitFee(models.Model):
     )
     rate_override = fields.Monetary(string="Unit Rate")
     rate = fields.Monetary(
-        string="Rate",
         compute="_compute_rate",
         help="Rate billed: the unit's own rate when set, else the fee item's.",
     )
@@ -48,7 +47,9 @@ class PropertyUnitFee(models.Model):
     @api.depends("has_rate_override", "rate_override", "fee_item_id.rate")
     def _compute_rate(self):
         for fee in self:
-            fee.rate = fee.rate_override if fee.has_rate_override else fee.fee_item_id.rate
+            fee.rate = (
+                fee.rate_override if fee.has_rate_override else fee.fee_item_id.rate
+            )
 
     @api.depends("unit_id", "fee_item_id")
     def _compute_display_name(self):
@@ -229,7 +230,8 @@ class PropertyUnitFee(models.Model):
         if item.product_id.company_id and item.product_id.company_id != unit.company_id:
             return _(
                 "The product of fee item %(fee)s belongs to company %(company)s: "
-                "choose a product shared by all companies or of company %(unit_company)s.",
+                "choose a product shared by all companies or of company "
+                "%(unit_company)s.",
                 fee=item.name,
                 company=item.product_id.company_id.name,
                 unit_company=unit.company_id.name,
@@ -246,9 +248,9 @@ class PropertyUnitFee(models.Model):
             months_text = str(months.numerator)
         else:
             months_text = f"{float(months):.4f}"
-        if charge_start == periods.month_start(charge_start) and charge_end == periods.month_end(
+        if charge_start == periods.month_start(
             charge_start
-        ):
+        ) and charge_end == periods.month_end(charge_start):
             period_text = charge_start.strftime("%Y-%m")
         else:
             period_text = f"{charge_start} – {charge_end}"

@@ -29,9 +29,13 @@ class PropertyBillingCommon(AccountTestInvoicingCommon):
                 {"name": "Building 2", "code": "2", "community_id": cls.community.id},
             ]
         )
-        cls.fee_management = cls._create_fee_item("Management Fee", "MGMT", "area", 2.80)
+        cls.fee_management = cls._create_fee_item(
+            "Management Fee", "MGMT", "area", 2.80
+        )
         cls.fee_garbage = cls._create_fee_item("Garbage Fee", "GARB", "fixed", 10.00)
-        cls.fee_parking = cls._create_fee_item("Parking Management", "PARK", "fixed", 150.00)
+        cls.fee_parking = cls._create_fee_item(
+            "Parking Management", "PARK", "fixed", 150.00
+        )
 
         cls.owner_a = cls.env["res.partner"].create({"name": "Owner A"})
         cls.owner_b = cls.env["res.partner"].create({"name": "Owner B"})

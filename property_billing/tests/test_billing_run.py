@@ -194,7 +194,9 @@ class TestBillingRun(PropertyBillingCommon):
         self.assertAlmostEqual(april.charge_ids.amount, 60.00, places=2)
         self.assertEqual(april.charge_ids.period_end, date(2026, 6, 30))
 
-        may = self._create_run(date(2026, 5, 1), date(2026, 5, 31), fee_item_ids=quarterly.ids)
+        may = self._create_run(
+            date(2026, 5, 1), date(2026, 5, 31), fee_item_ids=quarterly.ids
+        )
         may.action_generate()
         self.assertFalse(may.charge_ids)
         self.assertFalse(may.invoice_ids)
@@ -237,7 +239,9 @@ class TestBillingRunIdempotency(PropertyBillingCommon):
         )
         cls.units = cls.env["property.unit"]
         for number, owner in enumerate(owners):
-            cls.units |= cls._create_unit(cls.building_1, f"{number + 1}01", 100.00, owner)
+            cls.units |= cls._create_unit(
+                cls.building_1, f"{number + 1}01", 100.00, owner
+            )
         cls._apply_fee(cls.units, cls.fee_management, date(2026, 1, 1))
         cls._apply_fee(cls.units, cls.fee_garbage, date(2026, 1, 1))
 
@@ -284,7 +288,9 @@ class TestBillingRunIdempotency(PropertyBillingCommon):
         invoice.button_draft()
         invoice.button_cancel()
 
-        self.assertEqual(set(invoice.property_charge_ids.mapped("state")), {"cancelled"})
+        self.assertEqual(
+            set(invoice.property_charge_ids.mapped("state")), {"cancelled"}
+        )
 
         second = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
         second.action_generate()
@@ -316,7 +322,8 @@ class TestBillingRunIdempotency(PropertyBillingCommon):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             with self.env.cr.savepoint():
                 self.env.cr.execute(
-                    "UPDATE property_billing_charge SET state = 'invoiced' WHERE id = %s",
+                    "UPDATE property_billing_charge SET state = 'invoiced' "
+                    "WHERE id = %s",
                     [duplicate.id],
                 )
 
@@ -328,7 +335,9 @@ class TestBillingRunIdempotency(PropertyBillingCommon):
         quarter.action_generate()
 
         self.assertEqual(quarter.skipped_count, 10)
-        self.assertEqual(len(quarter.charge_ids.filtered(lambda c: c.state == "invoiced")), 20)
+        self.assertEqual(
+            len(quarter.charge_ids.filtered(lambda c: c.state == "invoiced")), 20
+        )
         self.assertEqual(
             set(quarter.charge_ids.mapped("period_start")),
             {date(2026, 5, 1), date(2026, 6, 1)},
@@ -342,7 +351,9 @@ class TestBillingRunFailures(PropertyBillingCommon):
         super().setUpClass()
         cls.unit_ok = cls._create_unit(cls.building_1, "101", 100.00, cls.owner_a)
         cls.unit_no_owner = cls._create_unit(cls.building_1, "102", 100.00, False)
-        cls._apply_fee(cls.unit_ok | cls.unit_no_owner, cls.fee_garbage, date(2026, 1, 1))
+        cls._apply_fee(
+            cls.unit_ok | cls.unit_no_owner, cls.fee_garbage, date(2026, 1, 1)
+        )
 
     def test_unit_without_owner_recorded_rest_billed(self):
         run = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
@@ -395,7 +406,9 @@ class TestBillingRunFailures(PropertyBillingCommon):
         )
 
     def test_period_end_before_start(self):
-        with self.assertRaisesRegex(ValidationError, "2026-03-31.*before it starts on 2026-04-01"):
+        with self.assertRaisesRegex(
+            ValidationError, "2026-03-31.*before it starts on 2026-04-01"
+        ):
             self._create_run(date(2026, 4, 1), date(2026, 3, 31))
 
     def test_period_not_whole_months(self):
@@ -505,7 +518,9 @@ class TestBillingRunBackground(PropertyBillingCommon):
         )
         cls.units = cls.env["property.unit"]
         for number, owner in enumerate(owners):
-            cls.units |= cls._create_unit(cls.building_1, f"{number + 1}01", 90.00, owner)
+            cls.units |= cls._create_unit(
+                cls.building_1, f"{number + 1}01", 90.00, owner
+            )
         cls._apply_fee(cls.units, cls.fee_garbage, date(2026, 1, 1))
 
     def test_large_run_goes_to_background(self):

@@ -11,12 +11,15 @@ from ..tools import amounts, periods
 class TestPeriods(BaseCase):
     def test_month_fraction_whole_months(self):
         self.assertEqual(periods.month_fraction(date(2026, 4, 1), date(2026, 4, 30)), 1)
-        self.assertEqual(periods.month_fraction(date(2026, 1, 1), date(2026, 12, 31)), 12)
+        self.assertEqual(
+            periods.month_fraction(date(2026, 1, 1), date(2026, 12, 31)), 12
+        )
 
     def test_month_fraction_february(self):
         # 15 of the 29 days of February in a leap year, 14 of 28 otherwise.
         self.assertEqual(
-            periods.month_fraction(date(2024, 2, 15), date(2024, 2, 29)), Fraction(15, 29)
+            periods.month_fraction(date(2024, 2, 15), date(2024, 2, 29)),
+            Fraction(15, 29),
         )
         self.assertEqual(
             periods.month_fraction(date(2026, 2, 15), date(2026, 2, 28)), Fraction(1, 2)
@@ -43,11 +46,15 @@ class TestPeriods(BaseCase):
     def test_billable_blocks_quarterly(self):
         # A quarterly fee is billed by the run of the quarter's first month.
         self.assertEqual(
-            periods.billable_blocks(date(2026, 4, 1), date(2026, 4, 30), 3, date(2020, 1, 1)),
+            periods.billable_blocks(
+                date(2026, 4, 1), date(2026, 4, 30), 3, date(2020, 1, 1)
+            ),
             [(date(2026, 4, 1), date(2026, 4, 1), date(2026, 6, 30))],
         )
         self.assertEqual(
-            periods.billable_blocks(date(2026, 5, 1), date(2026, 5, 31), 3, date(2020, 1, 1)),
+            periods.billable_blocks(
+                date(2026, 5, 1), date(2026, 5, 31), 3, date(2020, 1, 1)
+            ),
             [],
         )
 
@@ -62,7 +69,11 @@ class TestPeriods(BaseCase):
 
     def test_billable_blocks_monthly_over_a_year(self):
         blocks = periods.billable_blocks(
-            date(2026, 1, 1), date(2026, 12, 31), 1, date(2026, 3, 10), date(2026, 5, 20)
+            date(2026, 1, 1),
+            date(2026, 12, 31),
+            1,
+            date(2026, 3, 10),
+            date(2026, 5, 20),
         )
         self.assertEqual(
             blocks,
@@ -97,7 +108,8 @@ class TestAmounts(BaseCase):
             Decimal("129.62"),
         )
         self.assertEqual(
-            amounts.charge_amount(10, 1, Fraction(1, 3), Decimal("0.01")), Decimal("3.33")
+            amounts.charge_amount(10, 1, Fraction(1, 3), Decimal("0.01")),
+            Decimal("3.33"),
         )
 
     def test_rounding_half_up(self):

@@ -12,7 +12,10 @@ ROUNDING_STEPS = {
 
 
 def to_decimal(value):
-    """Convert a float from the ORM to the Decimal it was typed as (2.8, not 2.79999...)."""
+    """Convert a float from the ORM to the Decimal it was typed as.
+
+    For example 2.8 becomes Decimal("2.8"), not Decimal("2.79999...").
+    """
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):

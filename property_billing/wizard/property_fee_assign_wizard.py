@@ -26,14 +26,15 @@ class PropertyFeeAssignWizard(models.TransientModel):
             ("parking", "Parking Spaces"),
             ("storage", "Storage Rooms"),
         ],
-        string="Unit Types",
         required=True,
         default="all",
     )
     fee_item_id = fields.Many2one(
         comodel_name="property.fee.item", required=True, check_company=True
     )
-    date_start = fields.Date(string="From", required=True, default=fields.Date.context_today)
+    date_start = fields.Date(
+        string="From", required=True, default=fields.Date.context_today
+    )
     date_end = fields.Date(string="Until")
     has_rate_override = fields.Boolean(string="Own Rate")
     rate_override = fields.Monetary(string="Rate")
