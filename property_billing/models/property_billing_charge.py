@@ -9,8 +9,8 @@ class PropertyBillingCharge(models.Model):
 
     A charge starts as a preview line of a billing run and becomes live once
     it is on an invoice. PostgreSQL refuses a second live charge for the same
-    unit, fee item and period start, whichever run or user creates it; a charge
-    whose invoice is cancelled or deleted is no longer live.
+    unit, fee item and period start, whichever run or user creates it. A
+    charge whose invoice is cancelled or deleted is no longer live.
     """
 
     _name = "property.billing.charge"

@@ -22,8 +22,8 @@ CRON_TIME_BUDGET = 240
 
 INVOICE_CONTEXT = {
     # Chatter messages and tracking values are most of the cost of creating
-    # invoices in bulk and tell nothing for machine-made bills; the run itself
-    # records who billed what.
+    # invoices in bulk. They tell nothing for machine-made bills, because the
+    # run itself records who billed what.
     "tracking_disable": True,
     "mail_create_nolog": True,
     "mail_notrack": True,
