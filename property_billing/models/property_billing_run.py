@@ -32,7 +32,10 @@ INVOICE_CONTEXT = {
 
 
 class PropertyBillingRun(models.Model):
-    """A billing run (批量收费): every fee of a community for a period, invoiced at once."""
+    """A billing run (批量收费): every fee of a community for a period.
+
+    The run invoices all of them at once, one invoice per billing partner.
+    """
 
     _name = "property.billing.run"
     _description = "Property Billing Run"
@@ -154,7 +157,9 @@ class PropertyBillingRun(models.Model):
     def _compute_due_date(self):
         for run in self:
             if run.invoice_date:
-                run.due_date = run.invoice_date + timedelta(days=run.community_id.due_days)
+                run.due_date = run.invoice_date + timedelta(
+                    days=run.community_id.due_days
+                )
             else:
                 run.due_date = False
 
@@ -228,8 +233,9 @@ class PropertyBillingRun(models.Model):
             if run.community_id.company_id != run.company_id:
                 raise ValidationError(
                     _(
-                        "Community %(community)s belongs to company %(community_company)s, "
-                        "not to %(company)s: switch to company %(community_company)s "
+                        "Community %(community)s belongs to company "
+                        "%(community_company)s, not to %(company)s: switch to company "
+                        "%(community_company)s "
                         "to bill it.",
                         community=run.community_id.display_name,
                         community_company=run.community_id.company_id.name,
@@ -503,9 +509,7 @@ class PropertyBillingRun(models.Model):
                 "property_billing.background_threshold", DEFAULT_BACKGROUND_THRESHOLD
             )
         )
-        unit_count = len(
-            self.charge_ids.filtered(lambda c: c.state == "draft").unit_id
-        )
+        unit_count = len(self.charge_ids.filtered(lambda c: c.state == "draft").unit_id)
         return unit_count >= threshold
 
     def _get_chunk_size(self):
@@ -644,7 +648,9 @@ class PropertyBillingRun(models.Model):
             .create(
                 [
                     self._prepare_invoice_values(partner, partner_charges)
-                    for partner, partner_charges in charges.grouped("partner_id").items()
+                    for partner, partner_charges in charges.grouped(
+                        "partner_id"
+                    ).items()
                 ]
             )
         )
