@@ -318,7 +318,7 @@ class TestRosterImport(PropertyBillingCommon):
             wizard.action_import()
 
         self.assertEqual(self._record_counts(), before)
-        self.assertIn("nothing was written: disk full", str(caught.exception))
+        self.assertIn("nothing was written (disk full)", str(caught.exception))
 
     def test_checks_do_not_query_per_row(self):
         clean = self._sample_without_errors()

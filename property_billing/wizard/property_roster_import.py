@@ -4,6 +4,8 @@ import io
 import logging
 from dataclasses import dataclass, field
 
+from psycopg2 import OperationalError
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -186,12 +188,16 @@ class PropertyRosterImport(models.TransientModel):
         try:
             with self.env.cr.savepoint():
                 counts = self._write_rows(to_create, check)
+        except OperationalError:
+            # Serialization failures and lock timeouts go up unchanged, so the
+            # request is retried.
+            raise
         except Exception as error:
             _logger.exception("roster import %s failed, nothing written", self.id)
             raise UserError(
                 _(
-                    "The roster import failed and nothing was written: %(error)s "
-                    "Fix the cause and import the file again.",
+                    "The roster import failed and nothing was written (%(error)s): "
+                    "fix the cause and import the file again.",
                     error=error,
                 )
             ) from error
