@@ -34,7 +34,9 @@ class TestFeeAssign(PropertyBillingCommon):
         fees = self.env["property.unit.fee"].search(
             [("fee_item_id", "=", self.fee_garbage.id)]
         )
-        self.assertEqual(fees.unit_id, self.flat_1 | self.flat_2 | self.flat_3 | self.parking)
+        self.assertEqual(
+            fees.unit_id, self.flat_1 | self.flat_2 | self.flat_3 | self.parking
+        )
         self.assertEqual(set(fees.mapped("date_start")), {date(2026, 1, 1)})
         self.assertIn("4 units now have fee Garbage Fee", action["params"]["message"])
 
