@@ -490,14 +490,17 @@ class PropertyBillingRun(models.Model):
         by_invoice = defaultdict(int)
         for _vals, move_name in skipped:
             by_invoice[move_name or _("an unknown invoice")] += 1
-        lines = [
-            _(
-                "%(count)s charges already billed on %(invoice)s",
-                count=count,
-                invoice=invoice,
+        # A plain loop, because _() cannot find the language from inside a
+        # comprehension's own scope.
+        lines = []
+        for invoice, count in sorted(by_invoice.items()):
+            lines.append(
+                _(
+                    "%(count)s charges already billed on %(invoice)s",
+                    count=count,
+                    invoice=invoice,
+                )
             )
-            for invoice, count in sorted(by_invoice.items())
-        ]
         return "\n".join(lines)
 
     def _use_background(self):
@@ -642,23 +645,28 @@ class PropertyBillingRun(models.Model):
             charges = charges.browse([vals["charge_id"] for vals in to_bill])
         if not charges:
             return self.env["account.move"]
+        # Looked up once: a search per invoice otherwise.
+        journal = self.community_id._get_sale_journal()
         moves = (
             self.env["account.move"]
             .with_context(**INVOICE_CONTEXT)
             .create(
                 [
-                    self._prepare_invoice_values(partner, partner_charges)
+                    self._prepare_invoice_values(
+                        partner, partner_charges, journal=journal
+                    )
                     for partner, partner_charges in charges.grouped(
                         "partner_id"
                     ).items()
                 ]
             )
         )
+        self._subscribe_invoice_partners(moves)
         moves.action_post()
         self._link_charges(moves)
         return moves
 
-    def _prepare_invoice_values(self, partner, charges):
+    def _prepare_invoice_values(self, partner, charges, journal=None):
         self.ensure_one()
         community = self.community_id
         analytic = community.analytic_account_id
@@ -666,7 +674,7 @@ class PropertyBillingRun(models.Model):
             "move_type": "out_invoice",
             "partner_id": partner.id,
             "company_id": self.company_id.id,
-            "journal_id": community._get_sale_journal().id,
+            "journal_id": (journal or community._get_sale_journal()).id,
             "currency_id": self.company_id.currency_id.id,
             "invoice_date": self.invoice_date,
             "invoice_origin": self.name,
@@ -679,6 +687,12 @@ class PropertyBillingRun(models.Model):
                         "name": charge.label,
                         "quantity": 1.0,
                         "price_unit": charge.amount,
+                        # An invoice line's balance is minus its subtotal. Given
+                        # here, Odoo's tax sync keeps the lines of an invoice
+                        # without taxes instead of writing each line again; an
+                        # invoice with a taxed line is still fully recomputed.
+                        "balance": -charge.amount,
+                        "amount_currency": -charge.amount,
                         "analytic_distribution": {str(analytic.id): 100}
                         if analytic
                         else False,
@@ -700,6 +714,48 @@ class PropertyBillingRun(models.Model):
         else:
             vals["invoice_date_due"] = self.due_date
         return vals
+
+    def _subscribe_invoice_partners(self, moves):
+        """Make each invoice's partner a follower of it, in one create.
+
+        Posting subscribes the partner invoice by invoice, a few queries each,
+        unless the partner already follows; the portal's record rule on
+        invoices grants access through these followers. The subtypes are
+        those ``message_subscribe`` gives: the external ones for portal and
+        other share partners, the defaults for internal users.
+        """
+        moves = moves.filtered(
+            lambda move: move.partner_id
+            and move.partner_id not in move.sudo().message_partner_ids
+        )
+        if not moves:
+            return
+        default, _internal, external = self.env[
+            "mail.message.subtype"
+        ].default_subtypes("account.move")
+        partners = moves.partner_id.filtered("active")
+        customers = partners.filtered("partner_share")
+        self.env["mail.followers"].sudo().create(
+            [
+                {
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "partner_id": move.partner_id.id,
+                    "subtype_ids": [
+                        Command.set(
+                            external.ids
+                            if move.partner_id in customers
+                            else default.ids
+                        )
+                    ],
+                }
+                for move in moves
+                if move.partner_id in partners
+            ]
+        )
+        moves.sudo().invalidate_recordset(
+            ["message_follower_ids", "message_partner_ids"]
+        )
 
     def _link_charges(self, moves):
         """Mark the charges of ``moves`` as invoiced, in one statement.

@@ -299,6 +299,26 @@ class TestBillingRunIdempotency(PropertyBillingCommon):
         self.assertAlmostEqual(second.amount_total, invoice.amount_total, places=2)
         self.assertEqual(second.skipped_count, 8)
 
+    def test_cancelled_bill_rebilled_cannot_reopen(self):
+        first = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+        first.action_generate()
+        invoice = first.invoice_ids[0]
+        invoice.button_draft()
+        invoice.button_cancel()
+        second = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+        second.action_generate()
+
+        with self.assertRaisesRegex(UserError, second.invoice_ids.name):
+            invoice.button_draft()
+        self.assertEqual(invoice.state, "cancel")
+
+        # Once the new bill is cancelled, the old one may be reopened.
+        second.invoice_ids.button_draft()
+        second.invoice_ids.button_cancel()
+        invoice.button_draft()
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(set(invoice.property_charge_ids.mapped("state")), {"invoiced"})
+
     def test_deleted_invoice_releases_charges(self):
         first = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
         first.action_generate()
