@@ -37,8 +37,8 @@ def pytest_cmdline_main(config):
         option.odoo_addons_path = _default_addons_path()
     port = os.environ.get("PB_PYTEST_HTTP_PORT")
     if port:
-        # pytest-odoo serves HttpCase tests on a random free port; setup/test.sh
-        # passes the port it reserved instead.
+        # pytest-odoo serves HttpCase tests on a random free port, and
+        # setup/test.sh passes the port it chose instead.
         import pytest_odoo
 
         pytest_odoo._get_available_random_port = lambda: int(port)
@@ -48,8 +48,8 @@ def pytest_cmdline_main(config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     # Odoo 18.0's test suite (odoo/tests/suite.py) points current_test at the
-    # running test, and code that must not commit inside a test checks it;
-    # pytest-odoo 2.3 does the same only for Odoo 19 and later.
+    # running test, and code that must not commit inside a test checks it.
+    # pytest-odoo 2.3 sets it only for Odoo 19 and later.
     from odoo.modules import module
     from odoo.tests import BaseCase
 
