@@ -43,7 +43,9 @@ class AccountMove(models.Model):
 
     def _check_property_charges_rebilled(self):
         """Reject reopening a cancelled bill whose charges were billed again."""
-        cancelled = self.filtered(lambda move: move.state == "cancel").property_charge_ids
+        cancelled = self.filtered(
+            lambda move: move.state == "cancel"
+        ).property_charge_ids
         if not cancelled:
             return
         rebilled = self.env["property.billing.charge"].search(
