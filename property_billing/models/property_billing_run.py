@@ -17,8 +17,6 @@ _logger = logging.getLogger(__name__)
 DEFAULT_CHUNK_SIZE = 200
 # Runs over at least this many units go to the background.
 DEFAULT_BACKGROUND_THRESHOLD = 5000
-# Seconds a cron call works before it hands over to a new call.
-CRON_TIME_BUDGET = 240
 
 INVOICE_CONTEXT = {
     # Chatter messages and tracking values are most of the cost of creating
@@ -545,6 +543,9 @@ class PropertyBillingRun(models.Model):
             self.partner_done += len(partner_ids)
             if commit:
                 self._commit_progress()
+            # Each chunk's invoices and lines stay in the ORM cache otherwise,
+            # so memory would grow with the number of units billed.
+            self.env.invalidate_all()
             if time_budget is not None and time.monotonic() - started > time_budget:
                 return not self._get_next_partner_ids(1)
 
@@ -825,24 +826,29 @@ class PropertyBillingRun(models.Model):
 
     @api.model
     def _cron_process_runs(self):
-        """Bill the runs left running in the background, chunk by chunk."""
-        runs = self.search([("state", "=", "running")], order="id")
+        """Bill one chunk of the oldest background run and report progress.
+
+        One chunk per call keeps each call short: Odoo 18 calls a job again,
+        up to ten times in a row, while it reports work remaining, and stops a
+        cron thread that runs longer than its real-time limit (120 seconds by
+        default). The trigger wakes the job again once those ten calls are over.
+        """
+        run = self.search([("state", "=", "running")], order="id", limit=1)
+        if not run:
+            return
         cron = self.env.ref("property_billing.ir_cron_property_billing_run")
-        started = time.monotonic()
-        for run in runs:
-            remaining_budget = CRON_TIME_BUDGET - (time.monotonic() - started)
-            if remaining_budget <= 0:
-                cron._trigger()
-                return
-            run = run.with_company(run.company_id)
-            finished = run._process_charges(commit=True, time_budget=remaining_budget)
-            cron._notify_progress(
-                done=run.partner_done,
-                remaining=max(run.partner_total - run.partner_done, 0),
-            )
-            if finished:
-                run._finish()
-                run._commit_progress()
-            else:
-                cron._trigger()
-                return
+        run = run.with_company(run.company_id)
+        done_before = run.partner_done
+        finished = run._process_charges(commit=True, time_budget=0)
+        if finished:
+            run._finish()
+            run._commit_progress()
+        running = self.search([("state", "=", "running")])
+        remaining = sum(
+            max(other.partner_total - other.partner_done, 0) for other in running
+        )
+        cron._notify_progress(
+            done=max(run.partner_done - done_before, 0), remaining=remaining
+        )
+        if remaining:
+            cron._trigger()
