@@ -560,7 +560,15 @@ class TestBillingRunBackground(PropertyBillingCommon):
         self.assertFalse(run.invoice_ids)
         self.assertEqual(len(capture.records), 1)
 
-        self.env["property.billing.run"]._cron_process_runs()
+        # Each call of the scheduled action bills one chunk of three partners.
+        Run = self.env["property.billing.run"]
+        Run._cron_process_runs()
+        self.assertEqual(run.state, "running")
+        self.assertEqual(run.partner_done, 3)
+        self.assertEqual(len(run.invoice_ids), 3)
+        Run._cron_process_runs()
+        self.assertEqual(run.partner_done, 6)
+        Run._cron_process_runs()
 
         self.assertEqual(run.state, "done")
         self.assertEqual(run.partner_done, 7)
