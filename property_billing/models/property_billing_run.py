@@ -406,10 +406,7 @@ class PropertyBillingRun(models.Model):
         self.ensure_one()
         self.charge_ids.filtered(lambda c: c.state == "draft").unlink()
         self.error_ids.unlink()
-        unit_fees = self._get_unit_fees()
-        charge_vals, error_vals = unit_fees._prepare_charge_values(
-            self.period_start, self.period_end
-        )
+        charge_vals, error_vals = self._collect_charge_values()
         charge_vals, skipped = self._filter_billed(charge_vals)
         Charge = self.env["property.billing.charge"]
         Charge.create([dict(vals, run_id=self.id) for vals in charge_vals])
@@ -430,6 +427,19 @@ class PropertyBillingRun(models.Model):
             len(charge_vals),
             len(error_vals),
             len(skipped),
+        )
+
+    def _collect_charge_values(self):
+        """Compute the charges and errors of the run's period.
+
+        Extension point: other charge sources, such as meter readings, add
+        their values to the lists returned here.
+
+        :return: a pair (charge value dicts, error dicts)
+        """
+        self.ensure_one()
+        return self._get_unit_fees()._prepare_charge_values(
+            self.period_start, self.period_end
         )
 
     def _filter_billed(self, charge_vals):
