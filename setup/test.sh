@@ -2,8 +2,10 @@
 # Run the code checks and every test of the project on a fresh database.
 #
 # Steps: setup/lint.sh; Odoo's test runner while installing the addons into a
-# new database; pytest-odoo over the top-level tests/ folder on that database.
-# The last line printed is "N passed, N failed", the sum of both test steps.
+# new database; pytest-odoo on that database, over the top-level tests/ folder
+# and again over the addons' tests, so that the documented pytest command keeps
+# working. The last line printed is "N passed, N failed", the sum of both test
+# steps.
 set -euo pipefail
 # shellcheck source=setup/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -15,7 +17,7 @@ usage: setup/test.sh [options]
   --keep-db          keep the test database afterwards (default: drop it)
   --odoo-only        run only Odoo's test runner (skip pytest)
   --pytest-only      install the addons without running their tests, then
-                     run only pytest over tests/
+                     run only pytest (tests/ and the addons' tests)
   --tags TAGS        Odoo --test-tags value (default:
                      /property_billing,/property_billing_wechat,/property_billing_refund)
   --http-port PORT   HTTP port of the Odoo test server (default: a free port)
@@ -157,18 +159,25 @@ if [ -n "$error_lines" ] && [ $((${odoo_failures:-0} + ${odoo_errors:-0})) = 0 ]
 fi
 
 # --------------------------------------------------------------------------
-# Step 2: pytest-odoo over tests/ on the database that step 1 installed.
+# Step 2: pytest-odoo over tests/ and the addons' tests, on the database that
+# step 1 installed.
 # --------------------------------------------------------------------------
 if [ "$RUN_PYTEST" = 1 ]; then
     JUNIT="$LOG_DIR/$DB-pytest.xml"
+    pytest_paths=(tests)
+    for addon in property_billing property_billing_wechat property_billing_refund; do
+        if [ -d "$REPO_ROOT/$addon/tests" ]; then
+            pytest_paths+=("$addon/tests")
+        fi
+    done
     if [ "$odoo_rc" != 0 ] && ! pb_db_exists "$DB"; then
         fail_step "pytest not run: database $DB was not created"
     else
-        log "step: pytest-odoo over tests/ on $DB (report $JUNIT)"
+        log "step: pytest-odoo over ${pytest_paths[*]} on $DB (report $JUNIT)"
         set +e
         (
             cd "$REPO_ROOT"
-            PB_PYTEST_HTTP_PORT="$HTTP_PORT" "$PYTHON" -m pytest tests \
+            PB_PYTEST_HTTP_PORT="$HTTP_PORT" "$PYTHON" -m pytest "${pytest_paths[@]}" \
                 --odoo-database="$DB" \
                 --odoo-addons-path="$PB_ADDONS_PATH" \
                 --odoo-http \
@@ -209,7 +218,7 @@ PYEOF
         failed=$((failed + py_failures + py_errors))
         passed=$((passed + py_tests - py_failures - py_errors - py_skipped))
         if [ "$pytest_rc" = 5 ]; then
-            fail_step "pytest collected no tests in tests/"
+            fail_step "pytest collected no tests in ${pytest_paths[*]}"
         elif [ "$pytest_rc" != 0 ] && [ $((py_failures + py_errors)) = 0 ]; then
             fail_step "pytest exited with status $pytest_rc"
         fi
