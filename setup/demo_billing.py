@@ -30,6 +30,7 @@ def bill_demo_community(env):
     community = records["property_billing.demo_community"]
     owner_user = records["property_billing.demo_owner_user"]
 
+    enable_demo_payments(env, community.company_id)
     today = fields.Date.context_today(community)
     period_start = periods.month_start(today)
     period_end = periods.month_end(today)
@@ -69,6 +70,24 @@ def bill_demo_community(env):
     total = format_amount(env, run.amount_total, run.currency_id)
     print(f"  total amount:     {total}")
     print(f"OWNER_LOGIN={owner_user.login}")
+
+
+def enable_demo_payments(env, company):
+    """Publish Odoo's demo payment provider for the demo community's company.
+
+    payment_demo installs its provider for the main company only, and
+    providers are per company, so owners of the demo company would see no way
+    to pay without this copy.
+    """
+    providers = env["payment.provider"].sudo()
+    provider = providers.search(
+        [("code", "=", "demo"), ("company_id", "=", company.id)], limit=1
+    )
+    if not provider:
+        template = env.ref("payment.payment_provider_demo")
+        provider = template.sudo().copy({"company_id": company.id})
+    provider.write({"state": "test", "is_published": True})
+    env.cr.commit()
 
 
 bill_demo_community(env)  # noqa: F821  (odoo shell defines env)
