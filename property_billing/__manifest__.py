@@ -22,6 +22,8 @@
         "data/account_analytic_plan_data.xml",
         "data/ir_cron_data.xml",
         "data/ir_config_parameter_data.xml",
+        "report/payment_notice_report.xml",
+        "report/payment_notice_templates.xml",
         "views/property_community_views.xml",
         "views/property_building_views.xml",
         "views/property_unit_views.xml",
@@ -34,6 +36,7 @@
         "wizard/property_roster_import_views.xml",
         "views/property_billing_menus.xml",
         "views/portal_templates.xml",
+        "wizard/property_notice_print_views.xml",
     ],
     "demo": [
         "demo/property_billing_demo.xml",

@@ -1,8 +1,13 @@
+import logging
+
 from odoo import fields, http
+from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+_logger = logging.getLogger(__name__)
 
 
 class PropertyPortal(CustomerPortal):
@@ -104,3 +109,38 @@ class PropertyPortal(CustomerPortal):
             domain, ["currency_id"], ["amount_residual:sum"], order="currency_id"
         )
         return [(currency, currency.round(amount)) for currency, amount in groups]
+
+    @http.route(
+        "/my/property/notice/<int:invoice_id>",
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_property_notice(self, invoice_id, **kw):
+        """Download the payment notice of one of the owner's own bills.
+
+        No access token is accepted: the record rules of the logged-in user
+        decide, so an owner gets the notices of his own bills only.
+        """
+        try:
+            invoice_sudo = self._document_check_access("account.move", invoice_id)
+        except (AccessError, MissingError) as error:
+            _logger.info(
+                "payment notice of invoice %s rejected for user %s: %s",
+                invoice_id,
+                request.env.uid,
+                error,
+            )
+            return request.redirect("/my")
+        if (
+            invoice_sudo.move_type != "out_invoice"
+            or invoice_sudo.state != "posted"
+            or not invoice_sudo.property_community_id
+        ):
+            return request.redirect("/my")
+        return self._show_report(
+            model=invoice_sudo,
+            report_type="pdf",
+            report_ref="property_billing.property_payment_notice_report_action",
+            download=True,
+        )

@@ -9,3 +9,4 @@ from . import property_billing_run
 from . import account_move
 from . import account_move_line
 from . import res_partner
+from . import property_billing_notice

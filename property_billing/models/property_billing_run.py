@@ -327,6 +327,22 @@ class PropertyBillingRun(models.Model):
         action["context"] = {"create": False, "default_move_type": "out_invoice"}
         return action
 
+    def action_print_notices(self):
+        """Print one payment notice per billing partner of the run."""
+        self.ensure_one()
+        invoices = self.invoice_ids.filtered(lambda move: move.state == "posted")
+        if not invoices:
+            raise UserError(
+                _(
+                    "Billing run %(run)s has no posted invoice, so there is no "
+                    "payment notice to print: generate its invoices first.",
+                    run=self.name,
+                )
+            )
+        return self.env.ref(
+            "property_billing.property_payment_notice_report_action"
+        ).report_action(invoices, config=False)
+
     def action_view_charges(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

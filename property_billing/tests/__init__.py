@@ -5,3 +5,4 @@ from . import test_portal
 from . import test_roster_import
 from . import test_roster_parsing
 from . import test_security
+from . import test_payment_notice
