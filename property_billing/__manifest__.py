@@ -18,6 +18,7 @@
         "security/property_billing_groups.xml",
         "security/ir.model.access.csv",
         "security/property_billing_rules.xml",
+        "security/property_meter_rules.xml",
         "data/ir_sequence_data.xml",
         "data/account_analytic_plan_data.xml",
         "data/ir_cron_data.xml",
@@ -36,10 +37,14 @@
         "wizard/property_roster_import_views.xml",
         "views/property_billing_menus.xml",
         "views/portal_templates.xml",
+        "views/property_meter_views.xml",
+        "wizard/property_meter_reading_wizard_views.xml",
+        "views/property_meter_menus.xml",
         "wizard/property_notice_print_views.xml",
     ],
     "demo": [
         "demo/property_billing_demo.xml",
+        "demo/property_meter_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -10,3 +10,9 @@ from . import account_move
 from . import account_move_line
 from . import res_partner
 from . import property_billing_notice
+from . import property_meter
+from . import property_meter_reading
+from . import property_fee_tier
+from . import property_fee_item_metered
+from . import property_billing_charge_metered
+from . import property_billing_run_metered

@@ -6,3 +6,6 @@ from . import test_roster_import
 from . import test_roster_parsing
 from . import test_security
 from . import test_payment_notice
+from . import test_meter_tools
+from . import test_meter_billing
+from . import test_meter_readings
