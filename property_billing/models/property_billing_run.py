@@ -19,6 +19,8 @@ DEFAULT_CHUNK_SIZE = 200
 # in a row within one cron thread's real-time limit (120 seconds by default),
 # and 100 invoices take about 5 seconds on a 2-core machine.
 CRON_MAX_CHUNK_SIZE = 100
+# Invoice names listed in a run's note of skipped charges.
+SKIPPED_INVOICES_SHOWN = 5
 # Runs over at least this many units go to the background.
 DEFAULT_BACKGROUND_THRESHOLD = 5000
 
@@ -85,13 +87,22 @@ class PropertyBillingRun(models.Model):
         default=lambda self: periods.month_start(fields.Date.context_today(self)),
     )
     period_end = fields.Date(
+        compute="_compute_period_end",
+        store=True,
+        precompute=True,
+        readonly=False,
         required=True,
         tracking=True,
-        default=lambda self: periods.month_end(fields.Date.context_today(self)),
+        help="Last day billed; the end of the start's month unless changed.",
     )
     invoice_date = fields.Date(
+        compute="_compute_invoice_date",
+        store=True,
+        precompute=True,
+        readonly=False,
         required=True,
-        default=fields.Date.context_today,
+        help="Date of the invoices: the first day of the period unless changed, "
+        "so bills of different months never share a date.",
     )
     due_date = fields.Date(
         compute="_compute_due_date",
@@ -154,6 +165,16 @@ class PropertyBillingRun(models.Model):
     # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
+
+    @api.depends("period_start")
+    def _compute_period_end(self):
+        for run in self:
+            run.period_end = run.period_start and periods.month_end(run.period_start)
+
+    @api.depends("period_start")
+    def _compute_invoice_date(self):
+        for run in self:
+            run.invoice_date = run.period_start
 
     @api.depends("invoice_date", "community_id.due_days")
     def _compute_due_date(self):
@@ -297,7 +318,7 @@ class PropertyBillingRun(models.Model):
             run._prepare_preview()
             if run._use_background():
                 run.state = "running"
-                run.message_post(
+                run._message_log(
                     body=_(
                         "Billing %(partners)s partners in the background.",
                         partners=run.partner_total,
@@ -423,6 +444,11 @@ class PropertyBillingRun(models.Model):
         self.charge_ids.filtered(lambda c: c.state == "draft").unlink()
         self.error_ids.unlink()
         charge_vals, error_vals = self._collect_charge_values()
+        # A unit without an owner fails once per fee with the same message.
+        unique_errors = {}
+        for vals in error_vals:
+            unique_errors.setdefault((vals.get("unit_id"), vals["message"]), vals)
+        error_vals = list(unique_errors.values())
         charge_vals, skipped = self._filter_billed(charge_vals)
         Charge = self.env["property.billing.charge"]
         Charge.create([dict(vals, run_id=self.id) for vals in charge_vals])
@@ -515,21 +541,24 @@ class PropertyBillingRun(models.Model):
     def _format_skipped(self, skipped):
         if not skipped:
             return False
-        by_invoice = defaultdict(int)
-        for _vals, move_name in skipped:
-            by_invoice[move_name or _("an unknown invoice")] += 1
-        # A plain loop, because _() cannot find the language from inside a
-        # comprehension's own scope.
-        lines = []
-        for invoice, count in sorted(by_invoice.items()):
-            lines.append(
-                _(
-                    "%(count)s charges already billed on %(invoice)s",
-                    count=count,
-                    invoice=invoice,
-                )
+        invoices = sorted(
+            {move_name or _("an unknown invoice") for _v, move_name in skipped}
+        )
+        shown = ", ".join(invoices[:SKIPPED_INVOICES_SHOWN])
+        if len(invoices) > SKIPPED_INVOICES_SHOWN:
+            return _(
+                "%(count)s charges already billed on %(invoice_count)s invoices: "
+                "%(invoices)s and %(more)s more",
+                count=len(skipped),
+                invoice_count=len(invoices),
+                invoices=shown,
+                more=len(invoices) - SKIPPED_INVOICES_SHOWN,
             )
-        return "\n".join(lines)
+        return _(
+            "%(count)s charges already billed on %(invoices)s",
+            count=len(skipped),
+            invoices=shown,
+        )
 
     def _use_background(self):
         self.ensure_one()
@@ -824,14 +853,16 @@ class PropertyBillingRun(models.Model):
     def _finish(self):
         self.ensure_one()
         billed = self.charge_ids.filtered(lambda c: c.state == "invoiced")
-        failed = not billed and self.error_ids
+        # Failed means there was something to bill and none of it was billed;
+        # a run whose charges were all billed before is done.
+        failed = not billed and not self.skipped_count and bool(self.error_ids)
         self.write(
             {
                 "state": "failed" if failed else "done",
                 "date_done": fields.Datetime.now(),
             }
         )
-        self.message_post(
+        self._message_log(
             body=_(
                 "Billed %(units)s units on %(invoices)s invoices for %(amount)s; "
                 "%(skipped)s charges skipped as already billed, %(errors)s errors.",

@@ -152,8 +152,11 @@ class PropertyCommunity(models.Model):
                 .sudo()
                 .create({"name": _("Communities")})
             )
+        # Billing managers need not be analytic accounting users to create a
+        # community, so its analytic account is created as a system step.
+        accounts = self.env["account.analytic.account"].sudo()
         for community in self:
-            community.analytic_account_id = self.env["account.analytic.account"].create(
+            community.analytic_account_id = accounts.create(
                 {
                     "name": community.name,
                     "code": community.code,

@@ -141,6 +141,67 @@ class PropertyUnit(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_codes_available(vals_list)
+        return super().create(vals_list)
+
+    @api.model
+    def _check_codes_available(self, vals_list):
+        """Reject new units whose code is taken, before PostgreSQL does.
+
+        The SQL constraint stays as the last guard, but its message cannot name
+        the code, so the codes are checked here first, in one query.
+        """
+        keys = []
+        for vals in vals_list:
+            draft = self.new(vals)
+            keys.append((draft.code, draft.community_id.id, draft.community_id))
+        seen = set()
+        for code, community_id, community in keys:
+            if (code, community_id) in seen:
+                self._raise_duplicate_code(code, community)
+            seen.add((code, community_id))
+        if not keys:
+            return
+        self.env.cr.execute(
+            """
+            SELECT code, community_id
+              FROM property_unit
+             WHERE code = ANY(%s) AND community_id = ANY(%s)
+            """,
+            [[key[0] for key in keys], [key[1] for key in keys]],
+        )
+        taken = set(self.env.cr.fetchall())
+        for code, community_id, community in keys:
+            if (code, community_id) in taken:
+                self._raise_duplicate_code(code, community)
+
+    @api.constrains("code", "community_id", "building_id", "entrance", "number")
+    def _check_code_unique(self):
+        # Plain SQL: an ORM search would flush the pending update first, and
+        # PostgreSQL would reject it with its unnamed message.
+        for unit in self:
+            self.env.cr.execute(
+                """
+                SELECT 1 FROM property_unit
+                 WHERE code = %s AND community_id = %s AND id != %s
+                """,
+                [unit.code, unit.community_id.id, unit.id],
+            )
+            if self.env.cr.fetchone():
+                self._raise_duplicate_code(unit.code, unit.community_id)
+
+    def _raise_duplicate_code(self, code, community):
+        raise ValidationError(
+            _(
+                "Unit code %(code)s already exists in community %(community)s: give "
+                "the unit another number, entrance or code, or edit the existing unit.",
+                code=code,
+                community=community.display_name,
+            )
+        )
+
     @api.model
     def _search_display_name(self, operator, value):
         if operator in ("ilike", "=ilike", "like", "=like", "=") and value:

@@ -477,9 +477,40 @@ class TestBillingRunFailures(PropertyBillingCommon):
             self.unit_ok.area = -89.50
 
     def test_duplicate_unit_code_rejected(self):
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            with self.env.cr.savepoint():
-                self._create_unit(self.building_1, "101", 50.0, self.owner_b)
+        with self.assertRaisesRegex(
+            ValidationError,
+            "Unit code 1-101 already exists in community Sunshine Garden",
+        ):
+            self._create_unit(self.building_1, "101", 50.0, self.owner_b)
+        other = self._create_unit(self.building_1, "103", 50.0, self.owner_b)
+        with self.assertRaisesRegex(ValidationError, "Unit code 1-101 already exists"):
+            other.number = "101"
+
+    def test_already_billed_with_errors_is_done(self):
+        first = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+        first.action_generate()
+        second = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+        second.action_generate()
+
+        self.assertEqual(second.state, "done")
+        self.assertEqual(second.skipped_count, 1)
+        self.assertEqual(second.error_count, 1)
+        self.assertEqual(second.invoice_count, 0)
+
+    def test_unit_without_owner_reported_once(self):
+        self._apply_fee(self.unit_no_owner, self.fee_parking, date(2026, 1, 1))
+        run = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+        run.action_preview()
+        self.assertEqual(len(run.error_ids), 1)
+        self.assertEqual(run.error_ids.unit_id, self.unit_no_owner)
+
+    def test_period_and_dates_follow_start(self):
+        run = self.env["property.billing.run"].create(
+            {"community_id": self.community.id, "period_start": date(2026, 2, 1)}
+        )
+        self.assertEqual(run.period_end, date(2026, 2, 28))
+        self.assertEqual(run.invoice_date, date(2026, 2, 1))
+        self.assertEqual(run.due_date, date(2026, 2, 16))
 
     def test_run_on_other_company_community(self):
         other_company = self.setup_other_company(name="Other Property Co")["company"]

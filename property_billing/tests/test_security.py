@@ -13,10 +13,18 @@ class TestSecurity(PropertyBillingCommon):
         super().setUpClass()
         cls.unit = cls._create_unit(cls.building_1, "101", 89.50, cls.owner_a)
         cls._apply_fee(cls.unit, cls.fee_garbage, date(2026, 1, 1))
+        # No email: billing must not depend on the user's mail settings.
         cls.billing_user = new_test_user(
             cls.env,
             login="pb_billing_user",
+            email=False,
             groups="base.group_user,property_billing.property_billing_group_user",
+            company_id=cls.company.id,
+        )
+        cls.billing_manager = new_test_user(
+            cls.env,
+            login="pb_billing_manager",
+            groups="base.group_user,property_billing.property_billing_group_manager",
             company_id=cls.company.id,
         )
         cls.other_company = cls.setup_other_company(name="Other Property Co")["company"]
@@ -70,3 +78,13 @@ class TestSecurity(PropertyBillingCommon):
             self.unit.with_user(self.other_user).read(["code"])
         with self.assertRaises(AccessError):
             self.community.with_user(self.other_user).read(["name"])
+
+    def test_manager_creates_community_with_analytic(self):
+        analytic_group = self.env.ref("analytic.group_analytic_accounting")
+        self.assertNotIn(analytic_group, self.billing_manager.groups_id)
+        community = (
+            self.env["property.community"]
+            .with_user(self.billing_manager)
+            .create({"name": "Moonlight Court", "code": "MC"})
+        )
+        self.assertEqual(community.sudo().analytic_account_id.name, "Moonlight Court")
