@@ -87,6 +87,7 @@ class PropertyPortal(CustomerPortal):
                     else Unit
                 ),
                 "bills": bills,
+                "late_fees": bills._get_property_late_fees_to_date(),
                 "bill_count": bill_count,
                 "totals_due": (
                     self._get_property_totals_due(bills_domain)

@@ -16,3 +16,8 @@ from . import property_fee_tier
 from . import property_fee_item_metered
 from . import property_billing_charge_metered
 from . import property_billing_run_metered
+from . import property_late_fee_policy
+from . import property_late_fee
+from . import property_billing_charge_late_fee
+from . import property_billing_run_late_fee
+from . import account_move_late_fee

@@ -9,3 +9,5 @@ from . import test_payment_notice
 from . import test_meter_tools
 from . import test_meter_billing
 from . import test_meter_readings
+from . import test_late_fee_accrual
+from . import test_late_fee_billing
