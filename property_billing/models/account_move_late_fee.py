@@ -6,7 +6,9 @@ from .property_late_fee import SETTLED_PAYMENT_STATES
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    # Meters and late fees extend this model in their own files, one
+    # feature per file, rather than in one file for every feature.
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     property_late_fee_ids = fields.One2many(
         comodel_name="property.late.fee",

@@ -5,7 +5,9 @@ from odoo.exceptions import UserError
 class PropertyBillingCharge(models.Model):
     """Metered charges: the readings a charge bills and its credit note."""
 
-    _inherit = "property.billing.charge"
+    # Meters and late fees extend this model in their own files, one
+    # feature per file, rather than in one file for every feature.
+    _inherit = "property.billing.charge"  # pylint: disable=consider-merging-classes-inherited
 
     meter_reading_ids = fields.Many2many(
         comodel_name="property.meter.reading",

@@ -7,7 +7,9 @@ from ..tools.amounts import to_decimal
 
 
 class PropertyBillingRun(models.Model):
-    _inherit = "property.billing.run"
+    # Meters and late fees extend this model in their own files, one
+    # feature per file, rather than in one file for every feature.
+    _inherit = "property.billing.run"  # pylint: disable=consider-merging-classes-inherited
 
     def _collect_charge_values(self):
         """Add one late-fee charge per unit to the run's charges.

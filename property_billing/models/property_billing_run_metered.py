@@ -26,7 +26,9 @@ class PropertyBillingRun(models.Model):
     charge, because a run takes every unbilled reading dated up to its end.
     """
 
-    _inherit = "property.billing.run"
+    # Meters and late fees extend this model in their own files, one
+    # feature per file, rather than in one file for every feature.
+    _inherit = "property.billing.run"  # pylint: disable=consider-merging-classes-inherited
 
     def _collect_charge_values(self):
         charge_vals, error_vals = super()._collect_charge_values()
