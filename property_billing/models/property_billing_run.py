@@ -749,9 +749,9 @@ class PropertyBillingRun(models.Model):
                         "name": charge.label,
                         "quantity": 1.0,
                         "price_unit": charge.amount,
-                        # An invoice line's balance is minus its subtotal. Given
-                        # here, Odoo's tax sync keeps the lines of an invoice
-                        # without taxes instead of writing each line again; an
+                        # An invoice line's balance is minus its subtotal. When
+                        # it is given, Odoo's tax sync leaves untaxed invoices'
+                        # lines alone instead of writing each line again. An
                         # invoice with a taxed line is still fully recomputed.
                         "balance": -charge.amount,
                         "amount_currency": -charge.amount,
@@ -781,8 +781,8 @@ class PropertyBillingRun(models.Model):
         """Make each invoice's partner a follower of it, in one create.
 
         Posting subscribes the partner invoice by invoice, a few queries each,
-        unless the partner already follows; the portal's record rule on
-        invoices grants access through these followers. The subtypes are
+        unless the partner already follows. The followers matter because the
+        portal's record rule on invoices grants access through them. The subtypes are
         those ``message_subscribe`` gives: the external ones for portal and
         other share partners, the defaults for internal users.
         """

@@ -180,17 +180,32 @@ class PropertyUnit(models.Model):
     @api.constrains("code", "community_id", "building_id", "entrance", "number")
     def _check_code_unique(self):
         # Plain SQL: an ORM search would flush the pending update first, and
-        # PostgreSQL would reject it with its unnamed message.
-        for unit in self:
-            self.env.cr.execute(
-                """
-                SELECT 1 FROM property_unit
-                 WHERE code = %s AND community_id = %s AND id != %s
-                """,
-                [unit.code, unit.community_id.id, unit.id],
-            )
-            if self.env.cr.fetchone():
-                self._raise_duplicate_code(unit.code, unit.community_id)
+        # PostgreSQL would reject it with its unnamed message. One query checks
+        # the whole batch, because imports create thousands of units at once.
+        if not self:
+            return
+        self.env.cr.execute(
+            """
+            SELECT unit.id
+              FROM property_unit other
+              JOIN (SELECT unnest(%s::int[]) AS id,
+                           unnest(%s::varchar[]) AS code,
+                           unnest(%s::int[]) AS community_id) unit
+                ON other.code = unit.code
+               AND other.community_id = unit.community_id
+               AND other.id != unit.id
+             LIMIT 1
+            """,
+            [
+                self.ids,
+                [unit.code for unit in self],
+                [unit.community_id.id for unit in self],
+            ],
+        )
+        row = self.env.cr.fetchone()
+        if row:
+            unit = self.browse(row[0])
+            self._raise_duplicate_code(unit.code, unit.community_id)
 
     def _raise_duplicate_code(self, code, community):
         raise ValidationError(
