@@ -25,5 +25,8 @@
         "views/property_refund_menus.xml",
         "views/portal_templates.xml",
     ],
+    "demo": [
+        "demo/property_refund_demo.xml",
+    ],
     "installable": True,
 }

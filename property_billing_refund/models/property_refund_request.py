@@ -624,6 +624,17 @@ class PropertyRefundRequest(models.Model):
                         state=request._get_state_label(),
                     )
                 )
+            if request.move_id.currency_id != request.currency_id:
+                raise UserError(
+                    _(
+                        "Bill %(bill)s is in %(currency)s, not in the company "
+                        "currency %(company_currency)s: refund it with a credit "
+                        "note by hand.",
+                        bill=request.move_id.name,
+                        currency=request.move_id.currency_id.name,
+                        company_currency=request.currency_id.name,
+                    )
+                )
             if request.currency_id.is_zero(request.amount_paid):
                 raise UserError(
                     _(

@@ -162,3 +162,29 @@ class TestPortalRefund(RefundCommon, HttpCase):
             request.action_approve()
         with self.assertRaises(AccessError):
             request.write({"state": "done"})
+
+    def test_bill_page_shows_refund(self):
+        request = self._new_request(self.bill_a, amount=600.00)
+        request.action_submit()
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
+        self.assertTrue(
+            page.xpath("//*[contains(@class, 'o_property_bill_refund_open')]")
+        )
+
+        request.action_approve()
+        self._confirm_transfer(request)
+        _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
+        refunded = page.xpath("//*[contains(@class, 'o_property_bill_refunded')]")
+        self.assertEqual(len(refunded), 1)
+        self.assertIn("600.00", refunded[0].text_content())
+        self.assertFalse(
+            page.xpath("//*[contains(@class, 'o_property_bill_refund_open')]")
+        )
+        _response, page = self._page(f"/my/refunds/{request.id}")
+        self.assertIn(
+            "Refunded",
+            page.xpath("//*[contains(@class, 'o_property_refund_state')]")[
+                0
+            ].text_content(),
+        )
