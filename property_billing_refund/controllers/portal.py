@@ -155,7 +155,7 @@ class PropertyRefundPortal(CustomerPortal):
         with request.env.cr.savepoint():
             refund = Request.create(values)
             # Submitting checks the policy, the window and the amounts with
-            # rights the owner does not have; the savepoint drops the new
+            # rights the owner does not have. The savepoint drops the new
             # request when one of those checks fails.
             refund.sudo().action_submit()
         return refund

@@ -6,10 +6,10 @@ DEFAULT_POLICY_INDEX = "property_refund_policy_default_uniq"
 
 
 class PropertyRefundPolicy(models.Model):
-    """How the refunds of one fee item, or of a whole community, are handled.
+    """Refund rules of one fee item, or the default rules of a community.
 
-    A policy without a fee item is the community's default; a policy for a fee
-    item takes precedence over it.
+    A policy without a fee item is the community's default, and a policy for
+    a fee item takes precedence over it.
     """
 
     _name = "property.refund.policy"

@@ -295,7 +295,14 @@ class PropertyRefundRequest(models.Model):
 
     def _search_is_late(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Operation not supported on Past Deadline."))
+            raise UserError(
+                _(
+                    "Past Deadline can only be searched with = or != and True "
+                    "or False, not with %(operator)s %(value)s.",
+                    operator=operator,
+                    value=value,
+                )
+            )
         today = fields.Date.context_today(self)
         domain = [("state", "=", "submitted"), ("date_deadline", "<", today)]
         if (operator == "=") == value:

@@ -70,9 +70,9 @@ class PropertyRefundRequest(models.Model):
         """Serialise the approvals of one bill and reload what they reserved.
 
         The row update makes a concurrent approval of the same bill wait for
-        this transaction; if this one commits, the other fails with a
+        this transaction. When this one commits, the other fails with a
         serialisation error under REPEATABLE READ and is retried on a fresh
-        snapshot, where it sees this approval. A plain SELECT ... FOR UPDATE
+        snapshot, which contains this approval. A plain SELECT ... FOR UPDATE
         would not be enough: PostgreSQL only rejects the second transaction
         when the first actually updated the row.
         """

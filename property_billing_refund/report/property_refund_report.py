@@ -30,8 +30,8 @@ class PropertyRefundReport(models.Model):
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        # A credit note line belongs to the fee item whose product it bills;
-        # the date is the refund's, so a month groups money actually sent back.
+        # A credit note line belongs to the fee item whose product it bills.
+        # The date is the refund's, so a month groups money actually sent back.
         self.env.cr.execute(
             SQL(
                 """

@@ -13,9 +13,9 @@ YEAR_END = date(2026, 12, 31)
 class RefundCommon(PropertyBillingCommon):
     """A community with a default refund policy and helpers for paid bills.
 
-    The default policy proposes unused whole months, keeps no handling fee,
-    lets billing users approve up to 1,000.00 and gives 5 working days to
-    decide; its window is 30 days after the last payment.
+    The default policy proposes unused whole months and keeps no handling
+    fee. Billing users may approve up to 1,000.00, a decision is due within 5
+    working days, and the window closes 30 days after the last payment.
     """
 
     @classmethod

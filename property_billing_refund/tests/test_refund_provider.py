@@ -106,7 +106,7 @@ class TestRefundProvider(RefundCommon):
                 [("source_transaction_id", "=", self.source_tx.id)]
             )
         )
-        # A failed request still holds its amount, so no other request can
+        # A failed request still reserves its amount, so no other request can
         # claim it meanwhile.
         other = self._new_request(self.bill, amount=700.00)
         self.assertEqual(other.amount_refundable, 600.00)

@@ -15,7 +15,7 @@ def whole_months(start, end):
     """Count the whole calendar months inside [start, end].
 
     A month counts only when both its first and its last day are inside the
-    interval, so 2026-10-15 to 2026-12-31 holds 2 whole months.
+    interval, so 2026-10-15 to 2026-12-31 contains 2 whole months.
 
     :param date start: first day
     :param date end: last day, inclusive
