@@ -574,6 +574,19 @@ class PropertyRefundRequest(models.Model):
                     reserved=self._format(self.amount_reserved),
                 )
             )
+        lines_paid = self.currency_id.round(sum(self._get_line_paid_amounts().values()))
+        if self.currency_id.compare_amounts(amount, lines_paid) > 0:
+            raise UserError(
+                _(
+                    "Refund request %(request)s asks for %(amount)s but its "
+                    "lines were paid %(paid)s: choose more lines of bill "
+                    "%(bill)s, or lower the amount.",
+                    request=self.name,
+                    amount=self._format(amount),
+                    paid=self._format(lines_paid),
+                    bill=self.move_id.name,
+                )
+            )
 
     def _format(self, amount):
         """Format ``amount`` with thousands separators, as 1,200.00."""

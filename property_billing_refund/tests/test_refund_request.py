@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -163,6 +164,47 @@ class TestRefundRequest(RefundCommon):
         self.assertEqual(request.amount_refundable, 300.00)
         with self.assertRaisesRegex(UserError, r"at most 300\.00"):
             request.action_submit()
+
+    def test_amount_above_chosen_lines(self):
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.owner_b.id,
+                "invoice_date": self.today,
+                "property_community_id": self.community.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.fee_garbage.product_id.id,
+                            "price_unit": 200.00,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "product_id": self.fee_package.product_id.id,
+                            "price_unit": 1000.00,
+                        }
+                    ),
+                ],
+            }
+        )
+        bill.action_post()
+        self._pay(bill, 1200.00, self.today)
+        garbage_line = bill.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.fee_garbage.product_id
+        )
+        request = self._new_request(bill, amount=300.00, line_ids=garbage_line.ids)
+        self.assertEqual(request.fee_item_ids, self.fee_garbage)
+        self.assertEqual(request.amount_refundable, 1200.00)
+        with self.assertRaisesRegex(UserError, r"its lines were paid 200\.00"):
+            request.action_submit()
+        request.amount = 200.00
+        request.action_submit()
+        request.action_approve()
+        self.assertRecordValues(
+            request.credit_note_id.invoice_line_ids,
+            [{"product_id": self.fee_garbage.product_id.id, "price_subtotal": 200.00}],
+        )
 
     def test_negative_amount_rejected(self):
         with self.assertRaises(ValidationError):
