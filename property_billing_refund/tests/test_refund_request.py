@@ -133,6 +133,53 @@ class TestRefundRequest(RefundCommon):
         self.assertEqual(self.bill.property_amount_refunded, 600.00)
         self.assertFalse(self.bill.property_refund_open)
 
+    def test_cancelled_transfer_fails_then_retry(self):
+        request = self._new_request(self.bill, amount=600.00)
+        request.action_submit()
+        request.action_approve()
+        first_payment = request.payment_id
+        first_payment.action_cancel()
+        self.assertEqual(request.state, "failed")
+        self.assertIn("was cancelled", request.failure_reason)
+        self.assertFalse(request.payment_id)
+
+        request.action_retry()
+        self.assertEqual(request.state, "refunding")
+        self.assertNotEqual(request.payment_id, first_payment)
+        self._confirm_transfer(request)
+        self.assertEqual(request.state, "done")
+        self.assertEqual(
+            self.env["account.move"].search_count(
+                [("reversed_entry_id", "=", self.bill.id)]
+            ),
+            1,
+        )
+        posted = self.env["account.payment"].search(
+            [
+                ("partner_id", "=", self.owner_a.id),
+                ("payment_type", "=", "outbound"),
+                ("state", "!=", "canceled"),
+            ]
+        )
+        self.assertEqual(posted.mapped("amount"), [600.00])
+
+    def test_policy_access(self):
+        Policy = self.env["property.refund.policy"]
+        with self.assertRaises(AccessError):
+            Policy.with_user(self.billing_user).create(
+                {"community_id": self.community.id, "fee_item_id": self.fee_garbage.id}
+            )
+        self.assertEqual(
+            Policy.with_user(self.billing_user).search(
+                [("community_id", "=", self.community.id)]
+            ),
+            self.policy,
+        )
+        own = Policy.with_user(self.billing_manager).create(
+            {"community_id": self.community.id, "fee_item_id": self.fee_garbage.id}
+        )
+        self.assertEqual(own.fee_item_id, self.fee_garbage)
+
     def test_tax_included_in_refund(self):
         tax = self.env["account.tax"].create(
             {"name": "VAT 6%", "amount": 6.0, "type_tax_use": "sale"}
