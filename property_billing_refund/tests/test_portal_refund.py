@@ -5,6 +5,7 @@ from lxml import html
 from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from .common import RefundCommon
@@ -188,3 +189,30 @@ class TestPortalRefund(RefundCommon, HttpCase):
                 0
             ].text_content(),
         )
+
+    @mute_logger("odoo.http")
+    def test_rpc_other_owner(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        model = "property.refund.request"
+
+        def call(method, args, kwargs=None):
+            return self.make_jsonrpc_request(
+                f"/web/dataset/call_kw/{model}/{method}",
+                {
+                    "model": model,
+                    "method": method,
+                    "args": args,
+                    "kwargs": kwargs or {},
+                },
+            )
+
+        found = call("search_read", [[]], {"fields": ["name"]})
+        self.assertEqual(found, [])
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("read", [self.request_b.ids, ["amount"]])
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("create", [{"move_id": self.bill_b.id, "amount": 10.00}])
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("action_approve", [self.request_b.ids])
+        self.assertEqual(self._requests_of(self.bill_b), self.request_b)
+        self.assertEqual(self.request_b.state, "submitted")
