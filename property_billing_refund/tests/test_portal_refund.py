@@ -110,6 +110,12 @@ class TestPortalRefund(RefundCommon, HttpCase):
         self.assertIn("at most 1,200.00", error[0].text_content())
         self.assertFalse(self._requests_of(self.bill_a))
 
+    def test_property_page_links_to_refunds(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page("/my/property")
+        links = page.xpath("//p[contains(@class, 'o_property_refunds_link')]/a/@href")
+        self.assertEqual(links, ["/my/refunds"])
+
     def test_bill_page_links_to_refund(self):
         self.authenticate("refund_owner_a", "refund_owner_a")
         _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
