@@ -20,6 +20,7 @@
         "security/property_billing_rules.xml",
         "security/property_late_fee_rules.xml",
         "security/property_meter_rules.xml",
+        "security/property_notification_rules.xml",
         "data/ir_sequence_data.xml",
         "data/account_analytic_plan_data.xml",
         "data/ir_cron_data.xml",
@@ -45,6 +46,10 @@
         "wizard/property_meter_reading_wizard_views.xml",
         "views/property_meter_menus.xml",
         "wizard/property_notice_print_views.xml",
+        "data/property_notification_data.xml",
+        "data/property_notification_mail_template_data.xml",
+        "views/property_notification_views.xml",
+        "views/portal_notification_templates.xml",
     ],
     "demo": [
         "demo/property_billing_demo.xml",

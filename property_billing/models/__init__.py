@@ -21,3 +21,10 @@ from . import property_late_fee
 from . import property_billing_charge_late_fee
 from . import property_billing_run_late_fee
 from . import account_move_late_fee
+from . import property_notification_channel
+from . import property_notification_rule
+from . import property_community_notification
+from . import property_notification
+from . import account_move_notification
+from . import res_partner_notification
+from . import account_partial_reconcile
