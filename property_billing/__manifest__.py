@@ -21,6 +21,7 @@
         "security/property_late_fee_rules.xml",
         "security/property_meter_rules.xml",
         "security/property_notification_rules.xml",
+        "security/property_package_rules.xml",
         "data/ir_sequence_data.xml",
         "data/account_analytic_plan_data.xml",
         "data/ir_cron_data.xml",
@@ -50,6 +51,10 @@
         "data/property_notification_mail_template_data.xml",
         "views/property_notification_views.xml",
         "views/portal_notification_templates.xml",
+        "data/property_package_data.xml",
+        "views/property_package_views.xml",
+        "data/property_package_mail_template_data.xml",
+        "views/portal_package_templates.xml",
     ],
     "demo": [
         "demo/property_billing_demo.xml",

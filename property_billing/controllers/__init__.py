@@ -1,2 +1,3 @@
 from . import portal
 from . import portal_notification
+from . import portal_package

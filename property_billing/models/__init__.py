@@ -28,3 +28,8 @@ from . import property_notification
 from . import account_move_notification
 from . import res_partner_notification
 from . import account_partial_reconcile
+from . import property_package
+from . import property_package_line
+from . import property_package_subscription
+from . import property_billing_run_package
+from . import property_notification_package
