@@ -55,10 +55,12 @@
         "views/property_package_views.xml",
         "data/property_package_mail_template_data.xml",
         "views/portal_package_templates.xml",
+        "views/portal_advance_templates.xml",
     ],
     "demo": [
         "demo/property_billing_demo.xml",
         "demo/property_meter_demo.xml",
+        "demo/property_notification_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -13,3 +13,4 @@ from . import test_late_fee_accrual
 from . import test_late_fee_billing
 from . import test_notification
 from . import test_package
+from . import test_advance_payment

@@ -6,3 +6,4 @@ from . import property_meter_reading_import
 from . import property_meter_reading_correction
 from . import property_late_fee_waive
 from . import property_package_sell
+from . import account_payment_register_advance
