@@ -33,6 +33,7 @@ from . import property_package_line
 from . import property_package_subscription
 from . import property_billing_run_package
 from . import property_notification_package
+from . import account_move_package
 from . import res_partner_advance
 from . import account_payment_advance
 from . import payment_transaction_advance

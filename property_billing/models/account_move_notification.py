@@ -25,6 +25,11 @@ class AccountMove(models.Model):
         for move in self:
             move.property_notification_count = counts.get(move, 0)
 
+    def _get_property_notification_community(self):
+        """Return the community whose schedule notifies about this invoice."""
+        self.ensure_one()
+        return self.property_community_id
+
     def _property_reminders_opted_out(self):
         """Tell whether the bill's partner, or his company, refuses reminders."""
         self.ensure_one()

@@ -139,7 +139,7 @@ class PropertyNotification(models.Model):
                     ),
                 }
             )
-        self.env.ref("property_billing.ir_cron_property_notification")._trigger()
+        self.env.ref("property_billing.ir_cron_property_notification").sudo()._trigger()
         return True
 
     # ------------------------------------------------------------
@@ -280,14 +280,15 @@ class PropertyNotification(models.Model):
                 (partial.credit_move_id.move_id, partial.debit_move_id.move_id),
             )
             for bill, payment_move in pairs:
+                community = bill._get_property_notification_community()
                 # Credit notes and other invoices settle a bill but are no payment.
                 if (
                     bill.move_type != "out_invoice"
-                    or not bill.property_community_id
+                    or not community
                     or payment_move.move_type != "entry"
                 ):
                     continue
-                for rule in rules.get(bill.property_community_id, ()):
+                for rule in rules.get(community, ()):
                     created |= self._queue(
                         bill,
                         rule,
@@ -296,7 +297,9 @@ class PropertyNotification(models.Model):
                         payment_move_id=payment_move.id,
                     )
         if created:
-            self.env.ref("property_billing.ir_cron_property_notification")._trigger()
+            self.env.ref(
+                "property_billing.ir_cron_property_notification"
+            ).sudo()._trigger()
         return created
 
     @api.model
@@ -411,7 +414,9 @@ class PropertyNotification(models.Model):
             # breaks the transaction, or the next run would send it twice.
             self._commit_progress()
         if len(due) > SEND_BATCH_SIZE:
-            self.env.ref("property_billing.ir_cron_property_notification")._trigger()
+            self.env.ref(
+                "property_billing.ir_cron_property_notification"
+            ).sudo()._trigger()
 
     def _commit_progress(self):
         if modules.module.current_test:

@@ -314,6 +314,13 @@ class PropertyPackageSubscription(models.Model):
         return amounts.charge_amount(fee.rate, quantity, 1, step)
 
     def _prepare_invoice_values(self):
+        """Prepare the package's invoice.
+
+        It is no property bill (no community is set on it): an unpaid package
+        is an offer the owner did not take up, so it accrues no late fee, gets
+        no reminder and takes no advance payment, and the cron cancels it once
+        its first day has passed.
+        """
         self.ensure_one()
         package = self.package_id
         community = self.community_id
@@ -350,7 +357,6 @@ class PropertyPackageSubscription(models.Model):
             "invoice_date": today,
             "invoice_date_due": today,
             "invoice_origin": self.name,
-            "property_community_id": community.id,
             "invoice_line_ids": lines,
         }
 
@@ -379,6 +385,28 @@ class PropertyPackageSubscription(models.Model):
         )
         values = subscription._prepare_invoice_values()
         return sum(command[2]["price_unit"] for command in values["invoice_line_ids"])
+
+    @api.model
+    def _cron_cancel_unpaid(self):
+        """Cancel the invoices of packages not paid at all by their first day."""
+        today = fields.Date.context_today(self)
+        expired = self.search(
+            [
+                ("state", "=", "invoiced"),
+                ("date_start", "<", today),
+                ("move_id.payment_state", "=", "not_paid"),
+            ]
+        )
+        for subscription in expired:
+            subscription.move_id.button_cancel()
+            subscription.message_post(
+                body=_(
+                    "Cancelled: the invoice was not paid by %(date)s, the first "
+                    "day of the package.",
+                    date=subscription.date_start,
+                )
+            )
+        return expired
 
     @api.model
     def _get_covering(self, units, fee_items, date_from, date_to):

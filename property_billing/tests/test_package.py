@@ -113,10 +113,25 @@ class TestPackageSale(PackageCommon):
         self.assertEqual(subscription.fee_item_ids, self.fee_management)
         move = subscription.move_id
         self.assertEqual(move.state, "posted")
-        self.assertEqual(move.property_community_id, self.community)
+        # No property bill: an unpaid package gets no late fee and no reminder.
+        self.assertFalse(move.property_community_id)
+        self.assertEqual(move.property_package_subscription_ids, subscription)
         self.assertEqual(
             move.invoice_line_ids.product_id, self.fee_management.product_id
         )
+
+    @freeze_time("2026-03-02")
+    def test_unpaid_package_cancelled_after_start(self):
+        unpaid = self._sell(self.package_year, self.unit_a, date(2026, 3, 1))
+        paid_in_part = self._sell(self.package_year, self.unit_b, date(2026, 3, 1))
+        self._pay(paid_in_part.move_id, 100.00, date(2026, 2, 20))
+        later = self._sell(self.package_parking, self.unit_a, date(2026, 4, 1))
+        cancelled = self.env["property.package.subscription"]._cron_cancel_unpaid()
+        self.assertEqual(cancelled, unpaid)
+        self.assertEqual(unpaid.state, "cancelled")
+        self.assertEqual(unpaid.move_id.state, "cancel")
+        self.assertEqual(paid_in_part.state, "invoiced")
+        self.assertEqual(later.state, "invoiced")
 
     def test_fixed_price_pass(self):
         subscription = self._sell(self.package_parking, self.unit_a, date(2026, 3, 1))
@@ -284,6 +299,26 @@ class TestPackageReminder(PackageCommon):
         )
         self.assertFalse(self._notifications())
 
+    @freeze_time("2026-01-05 03:00:00")
+    def test_package_payment_confirmed(self):
+        self.env["property.notification.rule"].create(
+            {
+                "community_id": self.community.id,
+                "stage": "payment",
+                "channel_ids": [Command.set(self.email.ids)],
+                "mail_template_id": self.env.ref(
+                    "property_billing.mail_template_property_payment"
+                ).id,
+            }
+        )
+        subscription = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
+        payment = self._pay(subscription.move_id)
+        confirmation = self.env["property.notification"].search(
+            [("move_id", "=", subscription.move_id.id)]
+        )
+        self.assertEqual(confirmation.key, f"payment:{payment.move_id.id}")
+        self.assertEqual(confirmation.community_id, self.community)
+
     def test_unpaid_package_not_reminded(self):
         self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
         self.env["property.notification"]._cron_send_notifications(
@@ -424,6 +459,14 @@ class TestPackagePortal(HttpCase, PackageCommon):
                 [("unit_id", "=", self.unit_b.id)]
             )
         )
+
+    def test_orm_owner_sees_own_subscriptions_only(self):
+        own = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
+        self._sell(self.package_year, self.unit_b, date(2026, 1, 1))
+        Subscription = self.env["property.package.subscription"].with_user(self.user_a)
+        self.assertEqual(Subscription.search([]), own)
+        Package = self.env["property.package"].with_user(self.user_a)
+        self.assertEqual(Package.search([]), self.package_year)
 
     def test_unpublished_package_rejected(self):
         self.authenticate("owner_a_package", "owner_a_package")
