@@ -154,38 +154,61 @@ class PropertyNotification(models.Model):
         :param rule: a property.notification.rule record
         :param str key: the message's key within the stage
         :param datetime now: naive UTC now
+        :param partner: the recipient; the bill's partner when None
+        :return: the notifications created
+        """
+        return self._queue_batch([(move, rule, key, partner, values)], now)
+
+    @api.model
+    def _queue_batch(self, items, now):
+        """Create the messages of many (bill, rule, key) items in one go.
+
+        One query finds the messages that exist already, so the hourly job
+        costs the same whether it creates new messages or not.
+
+        :param list items: tuples (move, rule, key, partner or None, values)
+        :param datetime now: naive UTC now
         :return: the notifications created
         """
         # Owners' payments and staff actions queue messages; only the job and
         # managers change them afterwards.
         self = self.sudo()
-        partner = partner or move.partner_id
-        existing = self.search(
+        if not items:
+            return self.browse()
+        existing = set()
+        for notification in self.search_fetch(
             [
-                ("move_id", "=", move.id),
-                ("key", "=", key),
-                ("channel_id", "in", rule.channel_ids.ids),
-            ]
-        ).channel_id
-        scheduled_at = schedule.next_send_time(now, rule.community_id.tz)
-        return self.create(
-            [
-                {
-                    "move_id": move.id,
-                    "partner_id": partner.id,
-                    "community_id": rule.community_id.id,
-                    "rule_id": rule.id,
-                    "stage": rule.stage,
-                    "key": key,
-                    "channel_id": channel.id,
-                    "scheduled_at": scheduled_at,
-                    "lang": partner.lang,
-                    **values,
-                }
-                for channel in rule.channel_ids - existing
-                if channel.active
-            ]
-        )
+                ("move_id", "in", list({item[0].id for item in items})),
+                ("key", "in", list({item[2] for item in items})),
+            ],
+            ["move_id", "key", "channel_id"],
+        ):
+            existing.add(
+                (notification.move_id.id, notification.key, notification.channel_id.id)
+            )
+        vals_list = []
+        for move, rule, key, partner, values in items:
+            partner = partner or move.partner_id
+            scheduled_at = schedule.next_send_time(now, rule.community_id.tz)
+            for channel in rule.channel_ids:
+                if not channel.active or (move.id, key, channel.id) in existing:
+                    continue
+                existing.add((move.id, key, channel.id))
+                vals_list.append(
+                    {
+                        "move_id": move.id,
+                        "partner_id": partner.id,
+                        "community_id": rule.community_id.id,
+                        "rule_id": rule.id,
+                        "stage": rule.stage,
+                        "key": key,
+                        "channel_id": channel.id,
+                        "scheduled_at": scheduled_at,
+                        "lang": partner.lang,
+                        **values,
+                    }
+                )
+        return self.create(vals_list)
 
     @api.model
     def _queue_reminders(self, now):
@@ -229,7 +252,7 @@ class PropertyNotification(models.Model):
                 ),
             ]
         )
-        created = self.browse()
+        items = []
         for bill in bills:
             if bill._property_reminders_opted_out():
                 continue
@@ -237,8 +260,8 @@ class PropertyNotification(models.Model):
             for rule in rules:
                 key = self._get_reminder_key(rule, days_left, before_days)
                 if key:
-                    created |= self._queue(bill, rule, key, now)
-        return created
+                    items.append((bill, rule, key, None, {}))
+        return self._queue_batch(items, now)
 
     @api.model
     def _get_reminder_key(self, rule, days_left, before_days):
@@ -265,7 +288,6 @@ class PropertyNotification(models.Model):
         unreconciled and reconciled again is confirmed once.
         """
         now = now or fields.Datetime.now()
-        created = self.browse()
         rules = (
             self.env["property.notification.rule"]
             .sudo()
@@ -273,7 +295,8 @@ class PropertyNotification(models.Model):
             .grouped("community_id")
         )
         if not rules:
-            return created
+            return self.browse()
+        items = []
         for partial in partials.sudo():
             pairs = (
                 (partial.debit_move_id.move_id, partial.credit_move_id.move_id),
@@ -289,13 +312,16 @@ class PropertyNotification(models.Model):
                 ):
                     continue
                 for rule in rules.get(community, ()):
-                    created |= self._queue(
-                        bill,
-                        rule,
-                        f"payment:{payment_move.id}",
-                        now,
-                        payment_move_id=payment_move.id,
+                    items.append(
+                        (
+                            bill,
+                            rule,
+                            f"payment:{payment_move.id}",
+                            None,
+                            {"payment_move_id": payment_move.id},
+                        )
                     )
+        created = self._queue_batch(items, now)
         if created:
             self.env.ref(
                 "property_billing.ir_cron_property_notification"

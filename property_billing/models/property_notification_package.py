@@ -45,7 +45,7 @@ class PropertyNotification(models.Model):
                 ]
             )
         )
-        created = self.browse()
+        items = []
         for subscription in subscriptions:
             if subscription._get_renewal() or (
                 subscription.move_id._property_reminders_opted_out()
@@ -54,15 +54,16 @@ class PropertyNotification(models.Model):
             days_left = (subscription.date_end - today).days
             for rule in rules:
                 if schedule.reminder_stage_due(days_left, rule.days, all_days):
-                    created |= self._queue(
-                        subscription.move_id,
-                        rule,
-                        f"package_end:{rule.days}",
-                        now,
-                        partner=subscription.partner_id,
-                        package_subscription_id=subscription.id,
+                    items.append(
+                        (
+                            subscription.move_id,
+                            rule,
+                            f"package_end:{rule.days}",
+                            subscription.partner_id,
+                            {"package_subscription_id": subscription.id},
+                        )
                     )
-        return created
+        return self._queue_batch(items, now)
 
     def _get_cancel_reason(self):
         reason = super()._get_cancel_reason()
