@@ -110,6 +110,11 @@ class PropertyNotification(models.Model):
     message_id = fields.Many2one(
         comodel_name="mail.message", string="Portal Message", readonly=True
     )
+    provider_reference = fields.Char(
+        readonly=True,
+        help="Reference of the message at the service that sent it, such as "
+        "the SMS's UUID.",
+    )
     amount_residual = fields.Monetary(
         related="move_id.amount_residual", string="Amount Due"
     )

@@ -4,6 +4,8 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
+from ..tools import notifications as schedule
+
 _logger = logging.getLogger(__name__)
 
 
@@ -111,24 +113,34 @@ class PropertyNotificationChannel(models.Model):
         return {"message_id": message.id}
 
     def _send_sms(self, notification):
-        """Queue an SMS through Odoo's ``sms`` addon when it is installed.
+        """Send an SMS through Odoo's ``sms`` addon when it is installed.
 
-        The text is the message's subject, written to fit in one SMS.
+        The text is the message's subject, written to fit in one SMS. The SMS
+        goes to Odoo's SMS service at once, so a rejected number or a missing
+        credit fails this notification, which the job retries.
         """
         if "sms.sms" not in self.env:
             raise UserError(
                 _(
-                    "SMS is not configured: install the SMS Marketing/SMS addon "
-                    "(sms) and buy SMS credits, or remove SMS from the schedule."
+                    "SMS is not configured: install the SMS addon (sms) and buy "
+                    "SMS credits, or remove SMS from the schedule."
                 )
             )
         partner = notification.partner_id
-        number = partner.mobile or partner.phone
+        raw_number = partner.mobile or partner.phone
+        country = (
+            partner.country_id
+            or notification.community_id.country_id
+            or notification.company_id.country_id
+        )
+        number = schedule.e164_number(raw_number, country.phone_code)
         if not number:
             raise UserError(
                 _(
-                    "%(partner)s has no mobile number: enter one on the contact.",
+                    "%(partner)s has no valid mobile number (%(number)s): enter one "
+                    "in international form, such as +86 138 0013 8000.",
                     partner=partner.display_name,
+                    number=raw_number or _("none"),
                 )
             )
         subject, body = notification._render_message()
@@ -143,5 +155,15 @@ class PropertyNotificationChannel(models.Model):
                 }
             )
         )
-        _logger.info("notification %s: sms %s queued", notification.id, sms.id)
-        return {}
+        sms._send(unlink_failed=False, unlink_sent=False)
+        if sms.state == "error":
+            reason = dict(sms._fields["failure_type"]._description_selection(self.env))
+            raise UserError(
+                _(
+                    "The SMS to %(number)s failed: %(reason)s.",
+                    number=number,
+                    reason=reason.get(sms.failure_type, sms.failure_type),
+                )
+            )
+        _logger.info("notification %s: sms %s sent", notification.id, sms.id)
+        return {"provider_reference": sms.uuid}

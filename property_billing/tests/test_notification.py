@@ -1,4 +1,6 @@
+import unittest
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from freezegun import freeze_time
@@ -9,6 +11,7 @@ from odoo.tests import BaseCase, HttpCase, new_test_user, tagged
 
 from ..tools import notifications as schedule
 from .common import PropertyBillingCommon
+from .sms_emulator import SmsEmulator, iap_jsonrpc_to_emulator
 
 
 @tagged("post_install", "-at_install")
@@ -52,6 +55,18 @@ class TestNotificationSchedule(BaseCase):
         self.assertFalse(schedule.reminder_stage_due(1, 7, days))
         self.assertTrue(schedule.reminder_stage_due(1, 1, days))
         self.assertFalse(schedule.reminder_stage_due(0, 1, days))
+
+    def test_e164_number(self):
+        self.assertEqual(schedule.e164_number("138 0013 8000", 86), "+8613800138000")
+        self.assertEqual(
+            schedule.e164_number("+86 (139) 0013-9000", 86), "+8613900139000"
+        )
+        self.assertEqual(schedule.e164_number("0044 20 7946 0958", 86), "+442079460958")
+        self.assertEqual(schedule.e164_number("020 7946 0958", 44), "+442079460958")
+        self.assertIsNone(schedule.e164_number("138 0013 8000", None))
+        self.assertIsNone(schedule.e164_number("12345", 86))
+        self.assertIsNone(schedule.e164_number("call me", 86))
+        self.assertIsNone(schedule.e164_number(False, 86))
 
     def test_overdue_occurrence(self):
         self.assertEqual(schedule.overdue_occurrence(6, 7, 3), 0)
@@ -326,26 +341,7 @@ class TestNotificationFailures(NotificationCommon):
         failed.action_retry()
         self.assertEqual(failed.state, "retry")
 
-    def test_sms_queued_or_reported(self):
-        self.owner_a.mobile = "+86 138 0013 8000"
-        self.rules[0].channel_ids = [Command.set(self.sms.ids)]
-        self._run_job(datetime(2026, 3, 24, 2, 0))
-        notification = self._notifications(self.bill_a)
-        if "sms.sms" not in self.env:
-            self.assertEqual(notification.state, "retry")
-            self.assertIn("SMS is not configured", notification.error)
-            return
-        self.assertEqual(notification.state, "sent")
-        sms = self.env["sms.sms"].search([("partner_id", "=", self.owner_a.id)])
-        self.assertEqual(len(sms), 1)
-        self.assertEqual(sms.number, "+86 138 0013 8000")
-        self.assertEqual(
-            sms.body,
-            f"{self.company.name}: bill {self.bill_a.name} of ¥\xa0247.80 is due "
-            "on 03/31/2026",
-        )
-
-    def test_sms_without_mobile_fails(self):
+    def test_sms_without_number_fails(self):
         self.owner_a.mobile = False
         self.owner_a.phone = False
         self.rules[0].channel_ids = [Command.set(self.sms.ids)]
@@ -353,7 +349,86 @@ class TestNotificationFailures(NotificationCommon):
         notification = self._notifications(self.bill_a)
         self.assertEqual(notification.state, "retry")
         self.assertEqual(notification.attempt_count, 1)
-        self.assertTrue(notification.error)
+        if "sms.sms" in self.env:
+            self.assertEqual(
+                notification.error,
+                "Owner A has no valid mobile number (none): enter one in "
+                "international form, such as +86 138 0013 8000.",
+            )
+        else:
+            self.assertIn("SMS is not configured", notification.error)
+
+
+@tagged("post_install", "-at_install")
+class TestNotificationSms(NotificationCommon):
+    """SMS through Odoo's sms addon, sent to a local emulator of its service."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "sms.sms" not in cls.env:
+            raise unittest.SkipTest("the sms addon is not installed")
+        cls.account = cls.env["iap.account"].get("sms")
+        cls.account.account_token = "test-sms-token"
+        cls.rules[0].channel_ids = [Command.set(cls.sms.ids)]
+        cls.cn = cls.env.ref("base.cn")
+        cls.owner_a.write({"mobile": "138 0013 8000", "country_id": cls.cn.id})
+        cls.owner_b.write({"mobile": "+86 139 0013 9000", "country_id": cls.cn.id})
+
+    def _run_with_emulator(self, emulator, now):
+        self.env["ir.config_parameter"].sudo().set_param("sms.endpoint", emulator.url)
+        with patch(
+            "odoo.addons.sms.tools.sms_api.iap_tools.iap_jsonrpc",
+            iap_jsonrpc_to_emulator,
+        ):
+            self._run_job(now)
+
+    def test_sms_sent_in_e164(self):
+        with SmsEmulator("test-sms-token") as emulator:
+            self._run_with_emulator(emulator, datetime(2026, 3, 24, 2, 0))
+        self.assertEqual(
+            sorted(message["number"] for message in emulator.sent),
+            ["+8613800138000", "+8613900139000"],
+        )
+        sent_a = next(m for m in emulator.sent if m["number"] == "+8613800138000")
+        self.assertEqual(
+            sent_a["content"],
+            f"{self.company.name}: bill {self.bill_a.name} of ¥\xa0247.80 is due "
+            "on 03/31/2026",
+        )
+        notification = self._notifications(self.bill_a)
+        self.assertEqual(notification.state, "sent")
+        sms = self.env["sms.sms"].search(
+            [("uuid", "=", notification.provider_reference)]
+        )
+        self.assertEqual(sms.state, "pending")
+
+    def test_wrong_token_retried(self):
+        with SmsEmulator("another-token") as emulator:
+            self._run_with_emulator(emulator, datetime(2026, 3, 24, 2, 0))
+        self.assertFalse(emulator.sent)
+        notification = self._notifications(self.bill_a)
+        self.assertEqual(notification.state, "retry")
+        self.assertEqual(
+            notification.error,
+            "The SMS to +8613800138000 failed: Unregistered Account.",
+        )
+
+    def test_no_credit_retried_then_sent(self):
+        now = datetime(2026, 3, 24, 2, 0)
+        with SmsEmulator("test-sms-token", credit=1) as emulator:
+            self._run_with_emulator(emulator, now)
+        self.assertEqual(len(emulator.sent), 1)
+        failed = self.env["property.notification"].search(
+            [("state", "=", "retry"), ("channel_id", "=", self.sms.id)]
+        )
+        self.assertEqual(len(failed), 1)
+        self.assertIn("Insufficient Credit", failed.error)
+        with SmsEmulator("test-sms-token") as emulator:
+            self._run_with_emulator(emulator, now + timedelta(minutes=5))
+        self.assertEqual(len(emulator.sent), 1)
+        self.assertEqual(failed.state, "sent")
+        self.assertEqual(failed.attempt_count, 2)
 
 
 @tagged("post_install", "-at_install")

@@ -1,5 +1,6 @@
 """Sending hours and retry delays of owner notifications, on plain values."""
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -73,3 +74,27 @@ def overdue_occurrence(days_overdue, interval, max_count):
     if days_overdue < interval or interval < 1 or max_count < 1:
         return 0
     return min(days_overdue // interval, max_count)
+
+
+def e164_number(number, country_code=None):
+    """Return ``number`` in E.164 form (+ and 8 to 15 digits), or None.
+
+    Spaces, dots, dashes and brackets are dropped. A number without a leading
+    "+" or "00" gets ``country_code`` in front, after its trunk prefix 0.
+
+    :param str number: the number as typed, such as "138 0013 8000"
+    :param country_code: the calling code, such as 86, or None
+    :rtype: str or None
+    """
+    if not number:
+        return None
+    digits = re.sub(r"[\s.\-()/]", "", number)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if not digits.startswith("+"):
+        if not country_code:
+            return None
+        digits = f"+{country_code}{digits.lstrip('0')}"
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        return None
+    return digits
