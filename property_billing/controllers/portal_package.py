@@ -26,9 +26,9 @@ class PropertyPackagePortal(PropertyPortal):
         offers = []
         for unit in units:
             for package in Package.search([]):
-                if not package._is_sold_in(unit.community_id):
-                    continue
                 date_start = self._get_package_start(unit, package)
+                if not self._is_package_offered(unit, package, date_start):
+                    continue
                 try:
                     price = Subscription.sudo()._compute_price(
                         package.sudo(), unit.sudo(), date_start
@@ -57,6 +57,20 @@ class PropertyPackagePortal(PropertyPortal):
             }
         )
         return request.render("property_billing.portal_my_property_packages", values)
+
+    def _is_package_offered(self, unit, package, date_start):
+        """Tell whether owners may buy ``package`` for ``unit`` on the portal.
+
+        Only packages that replace fees the unit pays are offered, so a parking
+        pass is not offered for a flat.
+        """
+        if not package._is_sold_in(unit.community_id):
+            return False
+        Subscription = request.env["property.package.subscription"].sudo()
+        return all(
+            Subscription._get_unit_fee(unit, item, date_start)
+            for item in package.sudo().fee_item_ids
+        )
 
     def _get_package_start(self, unit, package):
         """Return the first day of a new package: after the unit's last one."""
@@ -94,6 +108,9 @@ class PropertyPackagePortal(PropertyPortal):
         package = request.env["property.package"].search([("id", "=", int(package_id))])
         if not unit or not package:
             return request.redirect("/my/property/packages")
+        date_start = self._get_package_start(unit, package)
+        if not self._is_package_offered(unit, package, date_start):
+            return request.redirect("/my/property/packages?error=1")
         try:
             subscription = (
                 request.env["property.package.subscription"]
@@ -102,7 +119,7 @@ class PropertyPackagePortal(PropertyPortal):
                     {
                         "unit_id": unit.id,
                         "package_id": package.id,
-                        "date_start": self._get_package_start(unit, package),
+                        "date_start": date_start,
                     }
                 )
             )

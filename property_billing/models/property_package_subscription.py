@@ -275,6 +275,21 @@ class PropertyPackageSubscription(models.Model):
                 )
             )
 
+    @api.model
+    def _get_unit_fee(self, unit, fee_item, day):
+        """Return the fee of ``fee_item`` applied to ``unit`` on ``day``, if any."""
+        return self.env["property.unit.fee"].search(
+            [
+                ("unit_id", "=", unit.id),
+                ("fee_item_id", "=", fee_item.id),
+                ("date_start", "<=", day),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", day),
+            ],
+            limit=1,
+        )
+
     def _get_monthly_amount(self, line):
         """Return one month of ``line``'s fee item on the unit, as a Decimal.
 
@@ -285,17 +300,7 @@ class PropertyPackageSubscription(models.Model):
         self.ensure_one()
         if not self.currency_id.is_zero(line.monthly_price):
             return amounts.to_decimal(line.monthly_price)
-        fee = self.env["property.unit.fee"].search(
-            [
-                ("unit_id", "=", self.unit_id.id),
-                ("fee_item_id", "=", line.fee_item_id.id),
-                ("date_start", "<=", self.date_start),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", self.date_start),
-            ],
-            limit=1,
-        )
+        fee = self._get_unit_fee(self.unit_id, line.fee_item_id, self.date_start)
         if not fee:
             raise UserError(
                 _(

@@ -468,6 +468,27 @@ class TestPackagePortal(HttpCase, PackageCommon):
         Package = self.env["property.package"].with_user(self.user_a)
         self.assertEqual(Package.search([]), self.package_year)
 
+    def test_pass_not_offered_without_its_fee(self):
+        self.package_parking.portal_published = True
+        self.authenticate("owner_a_package", "owner_a_package")
+        page = self._page()
+        offers = page.xpath("//tr[hasclass('o_property_package_offer')]")
+        self.assertEqual(len(offers), 1)
+        self.assertIn("Management fee, 12 months", offers[0].text_content())
+        response = self.url_open(
+            "/my/property/packages/buy",
+            data={
+                "csrf_token": self._csrf(page),
+                "unit_id": self.unit_a.id,
+                "package_id": self.package_parking.id,
+            },
+        )
+        self.assertEqual(urlsplit(response.url).path, "/my/property/packages")
+        self.assertFalse(self.env["property.package.subscription"].search([]))
+        self._apply_fee(self.unit_a, self.fee_parking, date(2026, 1, 1))
+        offers = self._page().xpath("//tr[hasclass('o_property_package_offer')]")
+        self.assertEqual(len(offers), 2)
+
     def test_unpublished_package_rejected(self):
         self.authenticate("owner_a_package", "owner_a_package")
         page = self._page()
