@@ -19,7 +19,7 @@ class PropertyBillingRun(models.Model):
     package_covered_note = fields.Text(readonly=True, copy=False)
 
     def _collect_charge_values(self):
-        """Drop the charges that a paid package covers, and say which.
+        """Drop the charges that a paid package covers, and list them on the run.
 
         A charge is covered when a paid subscription of its unit covers its
         fee item over its whole period. An unpaid package covers nothing.

@@ -321,10 +321,10 @@ class PropertyPackageSubscription(models.Model):
     def _prepare_invoice_values(self):
         """Prepare the package's invoice.
 
-        It is no property bill (no community is set on it): an unpaid package
-        is an offer the owner did not take up, so it accrues no late fee, gets
-        no reminder and takes no advance payment, and the cron cancels it once
-        its first day has passed.
+        The invoice carries no community, so it is no property bill. An unpaid
+        package is an offer the owner did not take up: it accrues no late fee,
+        gets no reminder and takes no advance payment. The daily job cancels
+        it once the package's first day has passed.
         """
         self.ensure_one()
         package = self.package_id
