@@ -9,6 +9,7 @@ from odoo import Command, _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import periods
+from .account_move import BATCH_SEQUENCE_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
@@ -645,6 +646,7 @@ class PropertyBillingRun(models.Model):
         except OperationalError:
             raise
         except Exception:  # noqa: BLE001  (retried partner by partner below)
+            self.env["account.move"]._clear_batch_sequence_caches()
             _logger.info(
                 "billing run %s: chunk of %d partners failed, retrying one by one",
                 self.id,
@@ -658,6 +660,7 @@ class PropertyBillingRun(models.Model):
             except OperationalError:
                 raise
             except Exception as error:  # noqa: BLE001  (recorded on the run)
+                self.env["account.move"]._clear_batch_sequence_caches()
                 _logger.warning(
                     "billing run %s: partner %s not billed: %s",
                     self.id,
@@ -709,42 +712,110 @@ class PropertyBillingRun(models.Model):
             return self.env["account.move"]
         # Looked up once: a search per invoice otherwise.
         journal = self.community_id._get_sale_journal()
-        moves = (
-            self.env["account.move"]
-            .with_context(**INVOICE_CONTEXT)
-            .create(
-                [
-                    self._prepare_invoice_values(
-                        partner, partner_charges, journal=journal
-                    )
-                    for partner, partner_charges in charges.grouped(
-                        "partner_id"
-                    ).items()
-                ]
-            )
-        )
+        vals_list = [
+            self._prepare_invoice_values(partner, partner_charges, journal=journal)
+            for partner, partner_charges in charges.grouped("partner_id").items()
+        ]
+        moves_env = self.env["account.move"].with_context(**INVOICE_CONTEXT)
+        if self._can_prepare_dynamic_lines(charges):
+            # Odoo derives the receivable lines of each invoice from its
+            # product lines by comparing every invoice before and after each
+            # write; given here, they are checked once for balance instead.
+            for vals in vals_list:
+                self._add_payment_term_lines(vals)
+            moves_env = moves_env.with_context(skip_invoice_sync=True)
+        moves = moves_env.create(vals_list)
         self._subscribe_invoice_partners(moves)
-        moves.action_post()
+        moves.with_context(**{BATCH_SEQUENCE_CONTEXT: True}).action_post()
         self._link_charges(moves)
-        return moves
+        return moves.with_env(self.env)
+
+    def _can_prepare_dynamic_lines(self, charges):
+        """Tell whether the run may write the receivable lines of these invoices.
+
+        That is the case for the usual bills of a property company: untaxed
+        fees in the company currency, due on one or more dates without an
+        early payment discount. Anything else (taxes, early payment
+        discounts) goes through Odoo's own computation of the invoice lines.
+        """
+        self.ensure_one()
+        company = self.company_id
+        taxes = charges.fee_item_id.product_id.taxes_id.filtered(
+            lambda tax: tax.company_id in company.parent_ids
+        )
+        term = self.community_id.payment_term_id
+        return not taxes and not (term and term.early_discount)
+
+    def _add_payment_term_lines(self, vals):
+        """Add the receivable lines Odoo would add to an untaxed invoice's values.
+
+        The lines are the ones of the invoice's payment term (or one line due on
+        the run's due date), with the same keys, amounts and due dates as
+        Odoo's own computation, so that posting and paying the invoice work as
+        for any other invoice. ``account.move`` checks on creation that the
+        lines balance.
+        """
+        currency = self.company_id.currency_id
+        total = currency.round(
+            sum(command[2]["price_unit"] for command in vals["line_ids"])
+        )
+        term = self.env["account.payment.term"].browse(
+            vals.get("invoice_payment_term_id")
+        )
+        if term:
+            computed = term._compute_terms(
+                date_ref=vals["invoice_date"],
+                currency=currency,
+                company=self.company_id,
+                tax_amount=0.0,
+                tax_amount_currency=0.0,
+                untaxed_amount=total,
+                untaxed_amount_currency=total,
+                sign=1,
+            )
+            due = defaultdict(float)
+            for term_line in computed["line_ids"]:
+                due[fields.Date.to_date(term_line["date"])] += term_line[
+                    "company_amount"
+                ]
+        else:
+            due = {vals["invoice_date_due"]: total}
+        for date_maturity, amount in due.items():
+            vals["line_ids"].append(
+                Command.create(
+                    {
+                        "display_type": "payment_term",
+                        "date_maturity": date_maturity,
+                        "balance": amount,
+                        "amount_currency": amount,
+                        "discount_date": False,
+                        "discount_balance": 0.0,
+                        "discount_amount_currency": 0.0,
+                    }
+                )
+            )
 
     def _prepare_invoice_values(self, partner, charges, journal=None):
         self.ensure_one()
         community = self.community_id
         analytic = community.analytic_account_id
+        journal = journal or community._get_sale_journal()
         vals = {
             "move_type": "out_invoice",
             "partner_id": partner.id,
             "company_id": self.company_id.id,
-            "journal_id": (journal or community._get_sale_journal()).id,
+            "journal_id": journal.id,
+            # Posting sets it from the journal, one write per invoice otherwise.
+            "checked": journal.autocheck_on_post,
             "currency_id": self.company_id.currency_id.id,
             "invoice_date": self.invoice_date,
             "invoice_origin": self.name,
             "property_billing_run_id": self.id,
             "property_community_id": community.id,
-            "invoice_line_ids": [
+            "line_ids": [
                 Command.create(
                     {
+                        "display_type": "product",
                         "product_id": charge.fee_item_id.product_id.id,
                         "name": charge.label,
                         "quantity": 1.0,
@@ -787,8 +858,10 @@ class PropertyBillingRun(models.Model):
         other share partners, the defaults for internal users.
         """
         moves = moves.filtered(
-            lambda move: move.partner_id
-            and move.partner_id not in move.sudo().message_partner_ids
+            lambda move: (
+                move.partner_id
+                and move.partner_id not in move.sudo().message_partner_ids
+            )
         )
         if not moves:
             return
