@@ -92,6 +92,33 @@ class ResPartner(models.Model):
             )
         )
 
+    def _get_property_partners_with_advance(self, company):
+        """Return the commercial partners among these that have an advance.
+
+        One query for the whole set, so a billing run that posts bills for
+        thousands of partners without advances pays one query per chunk.
+        """
+        commercial = self.commercial_partner_id
+        if not commercial:
+            return commercial
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    *self._get_property_receivable_domain(company),
+                    ("partner_id.commercial_partner_id", "in", commercial.ids),
+                    ("amount_residual", "<", 0.0),
+                ],
+                ["partner_id"],
+            )
+        )
+        return (
+            self.browse({partner.commercial_partner_id.id for (partner,) in groups})
+            .exists()
+            .sorted("id")
+        )
+
     def _apply_property_advance_payments(self, companies=None):
         """Apply each partner's unapplied payments and credits to his open bills.
 
@@ -103,8 +130,8 @@ class ResPartner(models.Model):
         """
         companies = companies or self.env.company
         paid = self.env["account.move"]
-        for partner in self.commercial_partner_id:
-            for company in companies:
+        for company in companies:
+            for partner in self._get_property_partners_with_advance(company):
                 advances = partner._get_property_advance_lines(company)
                 if not advances:
                     continue
