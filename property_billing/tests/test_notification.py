@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from lxml import html
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import BaseCase, HttpCase, new_test_user, tagged
 
 from ..tools import notifications as schedule
@@ -521,3 +522,38 @@ class TestNotificationPortal(HttpCase, NotificationCommon):
             "/my/property/reminders", data={"csrf_token": token[0].get("value")}
         )
         self.assertFalse(self.owner_a.property_notify_opt_out)
+
+
+@tagged("post_install", "-at_install")
+class TestNotificationAccess(NotificationCommon):
+    def test_portal_user_cannot_read_log(self):
+        self._run_job(datetime(2026, 3, 24, 2, 0))
+        portal_user = new_test_user(
+            self.env,
+            login="owner_a_log",
+            groups="base.group_portal",
+            partner_id=self.owner_a.id,
+            company_id=self.company.id,
+        )
+        with self.assertRaises(AccessError):
+            self.env["property.notification"].with_user(portal_user).search([])
+
+    def test_billing_user_reads_but_cannot_retry(self):
+        self.owner_a.email = False
+        for _attempt in range(schedule.MAX_ATTEMPTS):
+            self._run_job(datetime(2026, 3, 24, 2, 0) + timedelta(days=_attempt))
+        failed = self._notifications(self.bill_a, channel_id=self.email.id)
+        self.assertEqual(failed.state, "failed")
+        clerk = new_test_user(
+            self.env,
+            login="billing_clerk",
+            groups="base.group_user,property_billing.property_billing_group_user",
+            company_id=self.company.id,
+        )
+        as_clerk = failed.with_user(clerk)
+        self.assertEqual(
+            as_clerk.error, "Owner A has no email address: enter one on the contact."
+        )
+        with self.assertRaises(AccessError):
+            as_clerk.action_retry()
+        self.assertEqual(failed.state, "failed")
