@@ -21,3 +21,5 @@ from . import property_late_fee
 from . import property_billing_charge_late_fee
 from . import property_billing_run_late_fee
 from . import account_move_late_fee
+from . import account_move_opening_arrears
+from . import res_partner_statement

@@ -11,3 +11,4 @@ from . import test_meter_billing
 from . import test_meter_readings
 from . import test_late_fee_accrual
 from . import test_late_fee_billing
+from . import test_collection_report
