@@ -12,3 +12,4 @@ from . import test_meter_readings
 from . import test_late_fee_accrual
 from . import test_late_fee_billing
 from . import test_collection_report
+from . import test_statement
