@@ -13,3 +13,4 @@ from . import test_late_fee_accrual
 from . import test_late_fee_billing
 from . import test_collection_report
 from . import test_statement
+from . import test_arrears_import

@@ -14,6 +14,9 @@ from .property_roster_import import CREATE_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
+# Rows with errors listed in the wizard; the error report lists them all.
+ERRORS_SHOWN = 50
+
 
 class PropertyArrearsImport(models.TransientModel):
     """Import the unpaid fees (历史欠费) a community brings from its previous system.
@@ -344,6 +347,9 @@ class PropertyArrearsImport(models.TransientModel):
         charges = Charge.create(
             [self._prepare_charge_values(row, *resolved[row.line]) for row in rows]
         )
+        # Store the charges' computed state now: flushed after the SQL update
+        # that links them to their bills, it would write "draft" over it.
+        charges.flush_recordset()
         groups = defaultdict(lambda: Charge)
         for row, charge in zip(rows, charges, strict=True):
             groups[(charge.partner_id, row.due_date)] |= charge
@@ -431,15 +437,7 @@ class PropertyArrearsImport(models.TransientModel):
                 "row_count": len(rows),
                 "error_count": len(errors),
                 "amount_total": float(amount),
-                "error_text": "\n".join(
-                    _(
-                        "Line %(line)s: %(reason)s",
-                        line=row.line,
-                        reason=messages[row.line],
-                    )
-                    for row in errors[:50]
-                )
-                or False,
+                "error_text": self._get_error_text(errors, messages),
                 "summary": self._get_summary(rows, errors, written),
                 "error_report": self._build_error_report(errors, messages)
                 if errors
@@ -447,6 +445,22 @@ class PropertyArrearsImport(models.TransientModel):
                 "error_report_name": self._get_error_report_name() if errors else False,
             }
         )
+
+    def _get_error_text(self, errors, messages):
+        """List the first rows with errors, one line each, for the wizard."""
+        lines = []
+        for row in errors[:ERRORS_SHOWN]:
+            lines.append(
+                _("Line %(line)s: %(reason)s", line=row.line, reason=messages[row.line])
+            )
+        if len(errors) > ERRORS_SHOWN:
+            lines.append(
+                _(
+                    "%(count)s more rows with errors: see the error report.",
+                    count=len(errors) - ERRORS_SHOWN,
+                )
+            )
+        return "\n".join(lines) or False
 
     def _get_summary(self, rows, errors, written):
         if written:
