@@ -54,6 +54,7 @@
         "wizard/property_billing_dashboard_views.xml",
         "views/property_report_menus.xml",
         "views/portal_statement_templates.xml",
+        "security/property_report_rules.xml",
     ],
     "demo": [
         "demo/property_billing_demo.xml",

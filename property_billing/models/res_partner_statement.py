@@ -107,9 +107,9 @@ class ResPartner(models.Model):
     def _get_property_statement_columns(self, move, amount, late_fee_items, currency):
         """Split a move's receivable amount into the statement's columns.
 
-        Bills and late fees are debits, credit notes and payments credits,
-        shown as positive amounts; anything else (a write-off, an exchange
-        difference) goes to ``other`` with its sign.
+        Bills and late fees are debits. Credit notes and payments are credits,
+        shown as positive amounts. Anything else, such as a write-off or an
+        exchange difference, goes to ``other`` with its sign.
         """
         columns = {
             "bills": 0.0,

@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import PropertyBillingCommon
 
@@ -226,6 +226,39 @@ class TestCollectionReport(CollectionCommon):
         }
         for owner, bill in self.bills.items():
             self.assertAlmostEqual(per_owner[owner], bill.amount_residual, places=2)
+
+    def test_other_company_sees_nothing(self):
+        other = self.setup_other_company()["company"]
+        user = new_test_user(
+            self.env,
+            login="other_company_billing",
+            groups="property_billing.property_billing_group_user",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        Report = self.env["property.collection.report"]
+        self.assertEqual(Report.search_count([]), 10)
+        self.assertEqual(Report.with_user(user).search_count([]), 0)
+        Arrears = self.env["property.arrears.report"]
+        self.assertEqual(Arrears.search_count([]), 1)
+        self.assertEqual(Arrears.with_user(user).search_count([]), 0)
+
+    def test_export_rows(self):
+        """Odoo's export, which writes the XLSX files, reads the report rows."""
+        Report = self.env["property.collection.report"].with_context(
+            property_report_date=date(2025, 4, 30)
+        )
+        rows = Report.search([("partner_id", "=", self.owner_c.id)], order="id")
+        exported = rows.export_data(
+            ["unit_id", "billed", "collected_in_period", "collected_later"]
+        )["datas"]
+        self.assertEqual(
+            exported,
+            [
+                [self.units[7].display_name, 1000.0, 1000.0, 0.0],
+                [self.units[8].display_name, 1000.0, 250.0, 750.0],
+            ],
+        )
 
     def test_drill_down_opens_bill(self):
         line = self.env["property.collection.report"].search(
