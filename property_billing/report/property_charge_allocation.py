@@ -57,19 +57,25 @@ def allocation_query(as_of):
                AND move.move_type = 'out_invoice'
                AND move.invoice_date <= %(as_of)s
         ),
+        refund_line AS (
+            SELECT line.id
+              FROM account_move_line line
+              JOIN account_move move ON move.id = line.move_id
+             WHERE move.move_type = 'out_refund'
+               AND line.display_type = 'payment_term'
+        ),
         settlement AS (
+            -- Read from the reconciliations rather than from the bills'
+            -- receivable lines, and credit notes from their few lines rather
+            -- than from each payment's move: the join with charge_line below
+            -- keeps the bills' own, and per-row lookups cost more.
             SELECT receivable.move_id,
                    part.max_date,
                    part.amount,
-                   counterpart_move.move_type = 'out_refund' AS is_credit
-              FROM account_move_line receivable
-              JOIN account_partial_reconcile part
-                ON part.debit_move_id = receivable.id
-              JOIN account_move_line counterpart ON counterpart.id = part.credit_move_id
-              JOIN account_move counterpart_move
-                ON counterpart_move.id = counterpart.move_id
+                   part.credit_move_id IN (SELECT id FROM refund_line) AS is_credit
+              FROM account_partial_reconcile part
+              JOIN account_move_line receivable ON receivable.id = part.debit_move_id
              WHERE receivable.display_type = 'payment_term'
-               AND receivable.move_id IN (SELECT move_id FROM charge_line)
                AND part.max_date <= %(as_of)s
         ),
         line_settlement AS (
