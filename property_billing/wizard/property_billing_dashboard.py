@@ -25,7 +25,9 @@ class PropertyBillingDashboard(models.TransientModel):
         help="Payments and credit notes up to this day are counted.",
     )
     company_id = fields.Many2one(
-        comodel_name="res.company", default=lambda self: self.env.company
+        comodel_name="res.company",
+        required=True,
+        default=lambda self: self.env.company,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     month_billed = fields.Monetary(
@@ -72,9 +74,12 @@ class PropertyBillingDashboard(models.TransientModel):
             dashboard.arrears_partner_count = arrears["partner_count"]
 
     def _get_community_domain(self):
-        return (
-            [("community_id", "=", self.community_id.id)] if self.community_id else []
-        )
+        # One company's figures, because companies may keep books in
+        # different currencies.
+        domain = [("company_id", "=", self.company_id.id)]
+        if self.community_id:
+            domain.append(("community_id", "=", self.community_id.id))
+        return domain
 
     def _read_collection(self, date_from, date_to):
         Report = self.env["property.collection.report"].with_context(
@@ -114,7 +119,9 @@ class PropertyBillingDashboard(models.TransientModel):
         )
         return {
             "open_amount": total or 0.0,
-            "over_90": (over_91 or 0.0) + (over_181 or 0.0) + (over_365 or 0.0),
+            "over_90": self.currency_id.round(
+                (over_91 or 0.0) + (over_181 or 0.0) + (over_365 or 0.0)
+            ),
             "unit_count": units,
             "partner_count": partners,
         }
