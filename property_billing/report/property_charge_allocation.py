@@ -1,7 +1,7 @@
 """SQL that splits what each bill's receivable received over its charge lines.
 
 Odoo reconciles payments and credit notes with a bill's receivable line, not
-with its product lines, so a bill that bills several units or fee items says
+with its product lines, so a bill that bills several units or fee items shows
 how much was paid in total but not for what. The reports allocate the
 settled amount of each bill to its charge lines in line order (first line
 first, 先进先出): a line counts as paid only once the lines before it are.
