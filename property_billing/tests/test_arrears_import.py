@@ -3,7 +3,8 @@ import csv
 import io
 from datetime import date
 
-from odoo.tests import BaseCase, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import BaseCase, new_test_user, tagged
 
 from ..tools import arrears
 from .common import PropertyBillingCommon
@@ -247,6 +248,19 @@ class TestArrearsImport(ArrearsImportCommon):
             ],
         )
         self.assertEqual(charge.move_id.invoice_date_due, date(2024, 1, 31))
+
+    def test_billing_user_cannot_import(self):
+        """Only billing managers create posted bills from a file."""
+        user = new_test_user(
+            self.env,
+            login="arrears_billing_user",
+            groups="property_billing.property_billing_group_user",
+            company_id=self.company.id,
+        )
+        with self.assertRaises(AccessError):
+            self.env["property.arrears.import"].with_user(user).create(
+                {"community_id": self.community.id}
+            )
 
     def test_missing_column(self):
         from odoo.exceptions import UserError
