@@ -1,3 +1,4 @@
+import io
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -6,6 +7,7 @@ from lxml import html
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.pdf import PdfFileReader
 
 from .test_collection_report import CollectionCommon
 
@@ -256,6 +258,33 @@ class TestStatementPortal(StatementCommon, HttpCase):
         self.assertIn(self.bills[self.owner_c].name, response.text)
         self.assertNotIn(self.bills[self.owner_d].name, response.text)
         self.assertIn("750.00", response.text)
+
+    def test_wkhtmltopdf_renders_statements(self):
+        """Render the real PDF, one statement per owner, with wkhtmltopdf."""
+        # Chinese names, because text set in the report's web fonts cannot be
+        # extracted from wkhtmltopdf's output, while CJK text uses system fonts.
+        self.owner_c.name = "张三"
+        self.owner_d.name = "李四"
+        content, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "property_billing.property_statement_report_action",
+                (self.owner_c | self.owner_d).ids,
+                data={
+                    "date_from": "2025-04-01",
+                    "date_to": "2025-05-31",
+                    "company_id": self.company.id,
+                },
+            )
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(content.startswith(b"%PDF-"))
+        reader = PdfFileReader(io.BytesIO(content), strict=False)
+        self.assertEqual(len(reader.pages), 2)
+        self.assertIn("张三", reader.pages[0].extract_text())
+        self.assertNotIn("李四", reader.pages[0].extract_text())
+        self.assertIn("李四", reader.pages[1].extract_text())
 
     def test_anonymous_redirected_to_login(self):
         response = self.url_open("/my/property/statement")
