@@ -7,7 +7,7 @@ from psycopg2 import OperationalError
 
 from odoo import Command, _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 
 from ..tools import periods
 from .account_move import BATCH_SEQUENCE_CONTEXT
@@ -26,6 +26,10 @@ SKIPPED_INVOICES_SHOWN = 5
 # Unit fees whose charges are computed and stored per batch of the preview, so
 # that memory does not grow with the number of units.
 PREVIEW_BATCH_SIZE = 1000
+# A run analyzes these tables after its first chunk when they held fewer rows
+# than this many chunks add (see _refresh_ledger_statistics).
+LEDGER_STATISTICS_CHUNKS = 20
+LEDGER_TABLES = ("account_move", "account_move_line", "account_analytic_line")
 # Runs over at least this many units go to the background.
 DEFAULT_BACKGROUND_THRESHOLD = 5000
 
@@ -669,6 +673,8 @@ class PropertyBillingRun(models.Model):
         self.ensure_one()
         started = time.monotonic()
         chunk_size = chunk_size or self._get_chunk_size()
+        ledger_rows = self._get_ledger_row_estimate()
+        first_chunk = True
         while True:
             partner_ids = self._get_next_partner_ids(chunk_size)
             if not partner_ids:
@@ -676,6 +682,9 @@ class PropertyBillingRun(models.Model):
             self._lock_community()
             self._bill_partners(partner_ids)
             self.partner_done += len(partner_ids)
+            if first_chunk:
+                self._refresh_ledger_statistics(ledger_rows)
+            first_chunk = False
             if commit:
                 self._commit_progress()
             # Each chunk's invoices and lines stay in the ORM cache otherwise,
@@ -683,6 +692,50 @@ class PropertyBillingRun(models.Model):
             self.env.invalidate_all()
             if time_budget is not None and time.monotonic() - started > time_budget:
                 return not self._get_next_partner_ids(1)
+
+    def _get_ledger_row_estimate(self):
+        """Return PostgreSQL's estimate of the number of journal items."""
+        self.env.cr.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'account_move_line'::regclass"
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _refresh_ledger_statistics(self, ledger_rows):
+        """Analyze the ledger tables when the first chunk outgrew their statistics.
+
+        On a young database (a company's first billing run), PostgreSQL's
+        statistics describe nearly empty invoice tables. A run in one
+        transaction then makes them many times larger before autovacuum can
+        analyze them, and the planner keeps choosing plans (sequential scans
+        inside nested loops) whose cost grows with every invoice. ANALYZE
+        inside the transaction counts its own new rows, so the rest of the
+        run gets plans for the tables' real size. ``_process_charges`` calls it
+        after its first chunk, and it analyzes only when the ledger held fewer
+        journal items than 20 times what the run has added so far.
+
+        :param float ledger_rows: the estimate before the run, negative when
+            the table was never analyzed
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM account_move_line WHERE move_id IN "
+            "(SELECT id FROM account_move WHERE property_billing_run_id = %s)",
+            [self.id],
+        )
+        chunk_rows = self.env.cr.fetchone()[0]
+        if ledger_rows >= 0 and ledger_rows > LEDGER_STATISTICS_CHUNKS * chunk_rows:
+            return
+        _logger.info(
+            "billing run %s: analyzing the ledger tables (%d journal items "
+            "estimated, %d added by the first chunk)",
+            self.id,
+            ledger_rows,
+            chunk_rows,
+        )
+        for table in LEDGER_TABLES:
+            # A database user who does not own the table gets a warning from
+            # PostgreSQL, not an error: the run goes on with the old plans.
+            self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     def _get_next_partner_ids(self, limit):
         self.env["property.billing.charge"].flush_model()
@@ -793,7 +846,7 @@ class PropertyBillingRun(models.Model):
         if self._can_prepare_dynamic_lines(charges):
             # Odoo derives the receivable lines of each invoice from its
             # product lines by comparing every invoice before and after each
-            # write; given here, they are checked once for balance instead.
+            # write. Given here, they are only checked once for balance.
             for vals in vals_list:
                 self._add_payment_term_lines(vals)
             moves_env = moves_env.with_context(skip_invoice_sync=True)
@@ -822,10 +875,10 @@ class PropertyBillingRun(models.Model):
     def _add_payment_term_lines(self, vals):
         """Add the receivable lines Odoo would add to an untaxed invoice's values.
 
-        The lines are the ones of the invoice's payment term (or one line due on
-        the run's due date), with the same keys, amounts and due dates as
-        Odoo's own computation, so that posting and paying the invoice work as
-        for any other invoice. ``account.move`` checks on creation that the
+        The lines are those of the invoice's payment term, or one line due on
+        the run's due date. They have the same keys, amounts and due dates as
+        Odoo's own computation, so posting and paying the invoice work as for
+        any other invoice. ``account.move`` checks on creation that the
         lines balance.
         """
         currency = self.company_id.currency_id

@@ -198,3 +198,11 @@ class TestInvoiceLines(PropertyBillingCommon):
         ).create({"payment_date": date(2026, 4, 10)})._create_payments()
         self.assertIn(move.payment_state, ("paid", "in_payment"))
         self.assertEqual(move.amount_residual, 0.0)
+
+    def test_ledger_statistics_refreshed_when_outgrown(self):
+        run = self._bill()
+        self.env.cr.execute("SELECT COUNT(*) FROM account_move_line")
+        line_count = self.env.cr.fetchone()[0]
+        # A table never analyzed: PostgreSQL's estimate is -1.
+        run._refresh_ledger_statistics(-1)
+        self.assertEqual(run._get_ledger_row_estimate(), line_count)
