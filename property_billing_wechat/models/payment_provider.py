@@ -1,0 +1,353 @@
+import json
+import logging
+import secrets
+
+import requests
+from werkzeug.urls import url_join
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .. import const
+from ..tools import errors, signing
+from ..tools.orders import PREFIX_PATTERN
+
+_logger = logging.getLogger(__name__)
+
+
+def _default_order_prefix(_provider):
+    return "PB" + secrets.token_hex(3).upper()
+
+
+class PaymentProvider(models.Model):
+    _inherit = "payment.provider"
+
+    code = fields.Selection(
+        selection_add=[(const.PROVIDER_CODE, "WeChat Pay")],
+        ondelete={const.PROVIDER_CODE: "set default"},
+    )
+    wechat_pay_mchid = fields.Char(
+        string="Merchant ID",
+        help="The mchid of the WeChat Pay merchant account.",
+        required_if_provider=const.PROVIDER_CODE,
+        groups="base.group_system",
+    )
+    wechat_pay_appid = fields.Char(
+        string="App ID",
+        help="The appid of the Official Account bound to the merchant account.",
+        required_if_provider=const.PROVIDER_CODE,
+        groups="base.group_system",
+    )
+    wechat_pay_merchant_serial = fields.Char(
+        string="Merchant Certificate Serial",
+        help="Serial number of the merchant API certificate (apiclient_cert.pem).",
+        required_if_provider=const.PROVIDER_CODE,
+        groups="base.group_system",
+    )
+    wechat_pay_private_key = fields.Char(
+        string="Merchant Private Key",
+        help="The PEM private key of the merchant API certificate "
+        "(apiclient_key.pem). Line breaks may be left out.",
+        required_if_provider=const.PROVIDER_CODE,
+        groups="base.group_system",
+        copy=False,
+    )
+    wechat_pay_apiv3_key = fields.Char(
+        string="API v3 Key",
+        help="The 32-character key set in the merchant platform; it decrypts "
+        "notifications.",
+        required_if_provider=const.PROVIDER_CODE,
+        groups="base.group_system",
+        copy=False,
+    )
+    wechat_pay_public_key_id = fields.Char(
+        string="WeChat Pay Public Key ID",
+        help="Starts with PUB_KEY_ID_. Leave empty for a merchant that verifies "
+        "with platform certificates only.",
+        groups="base.group_system",
+    )
+    wechat_pay_public_key = fields.Text(
+        string="WeChat Pay Public Key",
+        help="The PEM public key that verifies WeChat Pay's signatures.",
+        groups="base.group_system",
+    )
+    wechat_pay_platform_certificates = fields.Text(
+        string="Platform Certificates",
+        help="PEM platform certificates, for merchants still on certificates or "
+        "migrating to the public key. WeChat Pay names the signing one by serial.",
+        groups="base.group_system",
+    )
+    wechat_pay_api_url = fields.Char(
+        string="API URL",
+        help="Base URL of WeChat Pay API v3. Change it only to test against a "
+        "local emulator.",
+        default=const.DEFAULT_API_URL,
+        required_if_provider=const.PROVIDER_CODE,
+        groups="base.group_system",
+    )
+    wechat_pay_order_prefix = fields.Char(
+        string="Order Number Prefix",
+        help="1 to 8 letters or digits that start every out_trade_no sent by this "
+        "database. Give each database that shares the merchant account its own.",
+        default=_default_order_prefix,
+        required_if_provider=const.PROVIDER_CODE,
+        groups="base.group_system",
+    )
+    wechat_pay_order_lifetime = fields.Integer(
+        string="Order Lifetime (minutes)",
+        help="How long an owner can pay a QR code, at most 120 minutes.",
+        default=const.DEFAULT_ORDER_LIFETIME,
+    )
+
+    # === COMPUTE METHODS === #
+
+    def _compute_feature_support_fields(self):
+        """Override of `payment` to allow partial refunds."""
+        res = super()._compute_feature_support_fields()
+        self.filtered(lambda p: p.code == const.PROVIDER_CODE).update(
+            {"support_refund": "partial"}
+        )
+        return res
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains(
+        "state",
+        "code",
+        "wechat_pay_private_key",
+        "wechat_pay_apiv3_key",
+        "wechat_pay_public_key_id",
+        "wechat_pay_public_key",
+        "wechat_pay_platform_certificates",
+        "wechat_pay_order_prefix",
+        "wechat_pay_order_lifetime",
+    )
+    def _check_wechat_pay_credentials(self):
+        for provider in self.sudo().filtered(
+            lambda p: p.code == const.PROVIDER_CODE and p.state != "disabled"
+        ):
+            provider._wechat_pay_validate_credentials()
+
+    @api.constrains("state", "code")
+    def _check_wechat_pay_not_test(self):
+        if any(p.code == const.PROVIDER_CODE and p.state == "test" for p in self):
+            raise ValidationError(
+                _(
+                    "WeChat Pay has no test environment: in Test mode real money "
+                    "would move. Use Enabled, and test with a local emulator or "
+                    "with 0.01 CNY that you refund."
+                )
+            )
+
+    def _wechat_pay_validate_credentials(self):
+        """Raise a ValidationError naming the first unusable credential."""
+        if len((self.wechat_pay_apiv3_key or "").encode()) != 32:
+            raise ValidationError(
+                _("The WeChat Pay API v3 key must have exactly 32 characters.")
+            )
+        try:
+            signing.load_private_key(self.wechat_pay_private_key)
+        except (ValueError, TypeError) as error:
+            raise ValidationError(
+                _(
+                    "The WeChat Pay merchant private key is not a valid unencrypted "
+                    "PEM key (%(error)s). Paste the content of apiclient_key.pem.",
+                    error=error,
+                )
+            ) from error
+        if bool(self.wechat_pay_public_key_id) != bool(self.wechat_pay_public_key):
+            raise ValidationError(
+                _(
+                    "Give both the WeChat Pay public key and its ID, or neither "
+                    "for a merchant on platform certificates."
+                )
+            )
+        if (
+            self.wechat_pay_public_key_id
+            and not self.wechat_pay_public_key_id.startswith(
+                signing.PUBLIC_KEY_ID_PREFIX
+            )
+        ):
+            raise ValidationError(
+                _(
+                    "The WeChat Pay public key ID %(key_id)s must start with "
+                    "PUB_KEY_ID_.",
+                    key_id=self.wechat_pay_public_key_id,
+                )
+            )
+        try:
+            keys = self._wechat_pay_verification_keys()
+        except ValueError as error:
+            raise ValidationError(
+                _(
+                    "The WeChat Pay public key or a platform certificate is not "
+                    "valid PEM (%(error)s).",
+                    error=error,
+                )
+            ) from error
+        if not keys:
+            raise ValidationError(
+                _(
+                    "WeChat Pay needs its public key or a platform certificate to "
+                    "verify its answers and notifications."
+                )
+            )
+        if not PREFIX_PATTERN.match(self.wechat_pay_order_prefix or ""):
+            raise ValidationError(
+                _(
+                    "The order number prefix %(prefix)s must have 1 to 8 letters or "
+                    "digits.",
+                    prefix=self.wechat_pay_order_prefix,
+                )
+            )
+        if not 5 <= self.wechat_pay_order_lifetime <= const.MAX_ORDER_LIFETIME:
+            raise ValidationError(
+                _(
+                    "The order lifetime %(minutes)s must be between 5 and "
+                    "%(maximum)s minutes.",
+                    minutes=self.wechat_pay_order_lifetime,
+                    maximum=const.MAX_ORDER_LIFETIME,
+                )
+            )
+
+    # === BUSINESS METHODS === #
+
+    def _get_supported_currencies(self):
+        """Override of `payment`: a domestic merchant account collects CNY only."""
+        supported_currencies = super()._get_supported_currencies()
+        if self.code == const.PROVIDER_CODE:
+            supported_currencies = supported_currencies.filtered(
+                lambda c: c.name == "CNY"
+            )
+        return supported_currencies
+
+    def _get_default_payment_method_codes(self):
+        """Override of `payment` to return the default payment method codes."""
+        default_codes = super()._get_default_payment_method_codes()
+        if self.code != const.PROVIDER_CODE:
+            return default_codes
+        return {"wechat_pay"}
+
+    def _wechat_pay_verification_keys(self):
+        """Return {Wechatpay-Serial: public key} of WeChat Pay's signing keys.
+
+        Both modes may be configured at once while a merchant migrates from
+        platform certificates to the public key.
+        """
+        self.ensure_one()
+        keys = {}
+        if self.wechat_pay_public_key_id and self.wechat_pay_public_key:
+            keys[self.wechat_pay_public_key_id] = signing.load_public_key(
+                self.wechat_pay_public_key
+            )
+        if self.wechat_pay_platform_certificates:
+            for serial, certificate in signing.load_certificates(
+                self.wechat_pay_platform_certificates
+            ).items():
+                keys[serial] = certificate.public_key()
+        return keys
+
+    def _wechat_pay_get_notify_url(self):
+        """Return the notification URL given to WeChat Pay, without a query."""
+        self.ensure_one()
+        return url_join(self.get_base_url(), f"/payment/wechat_pay/notify/{self.id}")
+
+    def _wechat_pay_make_request(self, method, path, payload=None):
+        """Send a signed request to WeChat Pay API v3 and verify the answer.
+
+        :param str method: "GET" or "POST"
+        :param str path: URL path with its query string, such as
+            "/v3/pay/transactions/out-trade-no/X?mchid=1"
+        :param dict payload: the JSON body of a POST
+        :return: the decoded JSON answer, or {} for 204 No Content
+        :rtype: dict
+        :raise WeChatPayNetworkError: if no answer arrived in time
+        :raise WeChatPayApiError: on an error status or an answer whose
+            signature does not verify
+        """
+        self.ensure_one()
+        provider = self.sudo()
+        body = ""
+        if payload is not None:
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        authorization = signing.build_authorization(
+            provider.wechat_pay_mchid,
+            provider.wechat_pay_merchant_serial,
+            signing.load_private_key(provider.wechat_pay_private_key),
+            method,
+            path,
+            body,
+        )
+        headers = {
+            "Authorization": authorization,
+            "Accept": "application/json",
+            "User-Agent": "Odoo property_billing_wechat",
+        }
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        if provider.wechat_pay_public_key_id:
+            # Ask WeChat Pay to sign its answer with the public key.
+            headers["Wechatpay-Serial"] = provider.wechat_pay_public_key_id
+        url = provider.wechat_pay_api_url.rstrip("/") + path
+        try:
+            response = requests.request(
+                method,
+                url,
+                data=body.encode() if body else None,
+                headers=headers,
+                timeout=const.REQUEST_TIMEOUT,
+            )
+        except requests.exceptions.RequestException as error:
+            _logger.warning(
+                "WeChat Pay request %s %s got no answer: %s",
+                method,
+                path.split("?")[0],
+                error,
+            )
+            raise errors.WeChatPayNetworkError(str(error)) from error
+        request_id = response.headers.get("Request-ID")
+        signed = "Wechatpay-Signature" in response.headers
+        try:
+            # Successful answers must be signed. Error answers are checked when
+            # signed; an unsigned one can only make the call fail.
+            if response.status_code < 400 or signed:
+                signing.verify_wechatpay_signature(
+                    response.headers,
+                    response.content,
+                    provider._wechat_pay_verification_keys(),
+                )
+        except signing.SignatureError as error:
+            _logger.warning(
+                "WeChat Pay answer to %s %s (Request-ID %s) rejected: %s",
+                method,
+                path.split("?")[0],
+                request_id,
+                error,
+            )
+            raise errors.WeChatPayApiError(
+                response.status_code, "SIGNATURE_INVALID", str(error), request_id
+            ) from error
+        data = {}
+        if response.content:
+            try:
+                data = response.json()
+            except ValueError as error:
+                raise errors.WeChatPayApiError(
+                    response.status_code, "INVALID_JSON", str(error), request_id
+                ) from error
+        if response.status_code >= 400:
+            _logger.info(
+                "WeChat Pay %s %s failed (Request-ID %s): %s %s",
+                method,
+                path.split("?")[0],
+                request_id,
+                response.status_code,
+                data.get("code"),
+            )
+            raise errors.WeChatPayApiError(
+                response.status_code,
+                data.get("code", "UNKNOWN"),
+                data.get("message", response.reason),
+                request_id,
+            )
+        return data

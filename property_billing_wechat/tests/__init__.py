@@ -1,0 +1,2 @@
+from . import test_wechat_pay_tools
+from . import test_wechat_pay_orders

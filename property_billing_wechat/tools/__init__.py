@@ -1,0 +1,4 @@
+from . import amounts
+from . import errors
+from . import orders
+from . import signing
