@@ -136,7 +136,7 @@ class WeChatPayController(http.Controller):
             raise request.not_found()
         return tx_sudo
 
-    @http.route(_native_url, type="http", methods=["GET"], auth="public")
+    @http.route(_native_url, type="http", methods=["GET"], auth="public", website=True)
     def wechat_pay_native(self, reference=None, access_token=None):
         """Show the QR code of a Native order; the page polls its status."""
         tx_sudo = self._get_tx_sudo(reference, access_token)

@@ -1,2 +1,3 @@
 from . import test_wechat_pay_tools
 from . import test_wechat_pay_orders
+from . import test_wechat_pay_notifications

@@ -54,6 +54,25 @@ class WeChatPayCommon(PropertyBillingCommon):
         super().setUp()
         self.emulator.reset()
         self.emulator.verification_mode = self.emulator_mode
+        # Odoo serves the notification on the test's cursor but with its own
+        # cache: write this test's pending changes first, and read the
+        # request's changes afterwards.
+        deliver = self.emulator.deliver
+
+        def deliver_flushed(url, headers, body):
+            self.env.flush_all()
+            status = deliver(url, headers, body)
+            self.env.invalidate_all()
+            return status
+
+        self.emulator.deliver = deliver_flushed
+        self.addCleanup(vars(self.emulator).pop, "deliver")
+
+    def _invoice(self, amount):
+        """Return a posted bill of ``amount`` for owner A, without taxes."""
+        return self.init_invoice(
+            "out_invoice", partner=self.owner_a, amounts=[amount], taxes=[], post=True
+        )
 
     def _bill(self):
         run = self._create_run(date(2024, 1, 1), date(2024, 1, 31))

@@ -119,9 +119,7 @@ class TestWeChatPayOrders(WeChatPayCommon):
             ],
             10000,
         )
-        invoice_2 = self.init_invoice(
-            "out_invoice", partner=self.owner_a, amounts=[263.90], taxes=[], post=True
-        )
+        invoice_2 = self._invoice(263.90)
         tx_2 = self._create_order(invoice=invoice_2)
         self.assertEqual(
             self.emulator.orders[tx_2.wechat_pay_out_trade_no]["request"]["amount"],
