@@ -2,6 +2,7 @@ import os
 from datetime import date
 
 from odoo import Command
+from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
 from odoo.addons.property_billing.tests.common import PropertyBillingCommon
 
@@ -57,10 +58,18 @@ class WeChatPayCommon(PropertyBillingCommon):
         # Odoo serves the notification on the test's cursor but with its own
         # cache: write this test's pending changes first, and read the
         # request's changes afterwards.
+        # Odoo's HTTP test server also requires the test's cookie once a
+        # browser ran; WeChat Pay does not sign cookies.
         deliver = self.emulator.deliver
 
         def deliver_flushed(url, headers, body):
             self.env.flush_all()
+            request_key = getattr(self, "http_request_key", None)
+            if request_key:
+                headers = {
+                    **headers,
+                    "Cookie": f"{TEST_CURSOR_COOKIE_NAME}={request_key}",
+                }
             status = deliver(url, headers, body)
             self.env.invalidate_all()
             return status

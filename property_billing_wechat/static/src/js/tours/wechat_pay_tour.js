@@ -6,14 +6,16 @@ import { registry } from "@web/core/registry";
 // shows, the WeChat Pay emulator pays the order, the page updates by itself.
 // The test opens the tour on /my/property?emulator=<emulator URL>.
 registry.category("web_tour.tours").add("property_billing_wechat_native_pay", {
-    url: "/my/property",
     steps: () => [
         {
             content: "Remember the emulator's URL",
             trigger: ".o_property_total_amount:contains(257.80)",
             run() {
                 const emulator = new URLSearchParams(window.location.search).get("emulator");
-                window.sessionStorage.setItem("wechat_pay_emulator", emulator);
+                if (!emulator) {
+                    throw new Error(`No emulator URL in ${window.location.href}`);
+                }
+                window.localStorage.setItem("wechat_pay_emulator", emulator);
             },
         },
         {
@@ -42,7 +44,7 @@ registry.category("web_tour.tours").add("property_billing_wechat_native_pay", {
             trigger: ".o_wechat_pay_native img.o_wechat_pay_qr",
             async run() {
                 const page = document.querySelector(".o_wechat_pay_native");
-                const emulator = window.sessionStorage.getItem("wechat_pay_emulator");
+                const emulator = window.localStorage.getItem("wechat_pay_emulator");
                 const response = await fetch(
                     `${emulator}/__emulator__/pay/${page.dataset.outTradeNo}`,
                     { method: "POST" }
