@@ -6,9 +6,13 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..tools import errors
 from .common import WeChatPayCommon
+
+PROVIDER_LOGGER = "odoo.addons.property_billing_wechat.models.payment_provider"
+TRANSACTION_LOGGER = "odoo.addons.property_billing_wechat.models.payment_transaction"
 
 
 @tagged("post_install", "-at_install")
@@ -140,6 +144,7 @@ class TestWeChatPayOrders(WeChatPayCommon):
             tx._get_processing_values()
         self.assertEqual(self.emulator.orders, {})
 
+    @mute_logger(PROVIDER_LOGGER, TRANSACTION_LOGGER)
     def test_timeout_keeps_order_and_resends(self):
         self.emulator.faults["order"] = "drop"
         tx = self._create_tx()
@@ -167,6 +172,7 @@ class TestWeChatPayOrders(WeChatPayCommon):
         creations = [r for r in self.emulator.requests if r[1].endswith("/native")]
         self.assertEqual([r[2] for r in creations], [200, 200])
 
+    @mute_logger(PROVIDER_LOGGER, TRANSACTION_LOGGER)
     def test_real_timeout_on_order(self):
         # The emulator answers after 11 s; Odoo gives up after 10 s.
         self.emulator.faults["order"] = 11
@@ -176,6 +182,7 @@ class TestWeChatPayOrders(WeChatPayCommon):
             tx, [{"state": "pending", "wechat_pay_order_status": "unknown"}]
         )
 
+    @mute_logger(PROVIDER_LOGGER)
     def test_response_signature_verified(self):
         other = self.emulator.provider_values()
         # Trust another WeChat Pay public key: the emulator's answers must fail.
