@@ -3,7 +3,7 @@
 PROVIDER_CODE = "wechat_pay"
 DEFAULT_API_URL = "https://api.mch.weixin.qq.com"
 
-# Seconds to wait for WeChat Pay to connect and answer. Odoo's test framework
+# Seconds to wait for WeChat Pay to connect and respond. Odoo's test framework
 # raises any timeout below 10 seconds to 10.
 REQUEST_TIMEOUT = 10.0
 

@@ -23,9 +23,9 @@ class WeChatPayController(http.Controller):
     def wechat_pay_notify(self, provider_id):
         """Handle a WeChat Pay notification of a payment or a refund.
 
-        Answer 204 once the notification is handled (including data that does
+        Return 204 once the notification is handled (including data that does
         not match, which is recorded for review because a retry cannot fix it),
-        and a 4xx/5xx FAIL answer otherwise, so that WeChat Pay retries.
+        and a 4xx/5xx FAIL response otherwise, so that WeChat Pay retries.
         """
         raw_body = request.httprequest.get_data()
         headers = request.httprequest.headers

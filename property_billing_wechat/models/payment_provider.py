@@ -189,7 +189,7 @@ class PaymentProvider(models.Model):
             raise ValidationError(
                 _(
                     "WeChat Pay needs its public key or a platform certificate to "
-                    "verify its answers and notifications."
+                    "verify its responses and notifications."
                 )
             )
         if not PREFIX_PATTERN.match(self.wechat_pay_order_prefix or ""):
@@ -253,16 +253,16 @@ class PaymentProvider(models.Model):
         return url_join(self.get_base_url(), f"/payment/wechat_pay/notify/{self.id}")
 
     def _wechat_pay_make_request(self, method, path, payload=None):
-        """Send a signed request to WeChat Pay API v3 and verify the answer.
+        """Send a signed request to WeChat Pay API v3 and verify the response.
 
         :param str method: "GET" or "POST"
         :param str path: URL path with its query string, such as
             "/v3/pay/transactions/out-trade-no/X?mchid=1"
         :param dict payload: the JSON body of a POST
-        :return: the decoded JSON answer, or {} for 204 No Content
+        :return: the decoded JSON response, or {} for 204 No Content
         :rtype: dict
-        :raise WeChatPayNetworkError: if no answer arrived in time
-        :raise WeChatPayApiError: on an error status or an answer whose
+        :raise WeChatPayNetworkError: if no response arrived in time
+        :raise WeChatPayApiError: on an error status or a response whose
             signature does not verify
         """
         self.ensure_one()
@@ -286,7 +286,7 @@ class PaymentProvider(models.Model):
         if payload is not None:
             headers["Content-Type"] = "application/json"
         if provider.wechat_pay_public_key_id:
-            # Ask WeChat Pay to sign its answer with the public key.
+            # Ask WeChat Pay to sign its response with the public key.
             headers["Wechatpay-Serial"] = provider.wechat_pay_public_key_id
         url = provider.wechat_pay_api_url.rstrip("/") + path
         try:
@@ -299,7 +299,7 @@ class PaymentProvider(models.Model):
             )
         except requests.exceptions.RequestException as error:
             _logger.warning(
-                "WeChat Pay request %s %s got no answer: %s",
+                "WeChat Pay request %s %s got no response: %s",
                 method,
                 path.split("?")[0],
                 error,
@@ -308,7 +308,7 @@ class PaymentProvider(models.Model):
         request_id = response.headers.get("Request-ID")
         signed = "Wechatpay-Signature" in response.headers
         try:
-            # Successful answers must be signed. Error answers are checked when
+            # Successful responses must be signed. Error responses are checked when
             # signed; an unsigned one can only make the call fail.
             if response.status_code < 400 or signed:
                 signing.verify_wechatpay_signature(
@@ -318,7 +318,7 @@ class PaymentProvider(models.Model):
                 )
         except signing.SignatureError as error:
             _logger.warning(
-                "WeChat Pay answer to %s %s (Request-ID %s) rejected: %s",
+                "WeChat Pay response to %s %s (Request-ID %s) rejected: %s",
                 method,
                 path.split("?")[0],
                 request_id,

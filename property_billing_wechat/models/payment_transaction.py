@@ -45,7 +45,7 @@ class PaymentTransaction(models.Model):
     wechat_pay_request_body = fields.Text(
         string="WeChat Pay Request",
         help="The exact body of the order or refund request, re-sent unchanged "
-        "when the first attempt got no answer.",
+        "when the first attempt got no response.",
         readonly=True,
         copy=False,
     )
@@ -56,7 +56,7 @@ class PaymentTransaction(models.Model):
             ("created", "Created"),
             ("closed", "Closed"),
         ],
-        help="Not confirmed: the request got no answer, so WeChat Pay may or may "
+        help="Not confirmed: the request got no response, so WeChat Pay may or may "
         "not hold the order or refund.",
         readonly=True,
         copy=False,
@@ -200,7 +200,7 @@ class PaymentTransaction(models.Model):
     def _wechat_pay_create_order(self):
         """Create the Native order at WeChat Pay, or re-send its first request.
 
-        Without an answer the transaction stays pending with the order status
+        Without a response the transaction stays pending with the order status
         "Not confirmed"; the payment page and the reconciliation job re-send
         the identical request, which WeChat Pay accepts for the same order.
         """
@@ -319,7 +319,7 @@ class PaymentTransaction(models.Model):
         """Override of `payment` to find the transaction of a WeChat Pay order.
 
         :param dict notification_data: the decrypted resource of a notification,
-            or the answer of an order or refund query
+            or the response to an order or refund query
         """
         tx = super()._get_tx_from_notification_data(provider_code, notification_data)
         if provider_code != const.PROVIDER_CODE or len(tx) == 1:
@@ -663,9 +663,9 @@ class PaymentTransaction(models.Model):
         self._handle_notification_data(const.PROVIDER_CODE, data)
 
     def _wechat_pay_apply_refund(self, data):
-        """Apply a refund answer, query or notification to the refund transaction.
+        """Apply a refund response, query or notification to the refund transaction.
 
-        Answers and queries name the state ``status``; notifications name it
+        Responses and queries name the state ``status``; notifications name it
         ``refund_status`` and carry ``mchid``.
         """
         if "mchid" not in data:

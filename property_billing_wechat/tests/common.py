@@ -106,7 +106,7 @@ class WeChatPayCommon(PropertyBillingCommon):
         )
 
     def _create_order(self, **values):
-        """Return a pending transaction whose Native order the emulator holds."""
+        """Return a pending transaction whose Native order the emulator stores."""
         tx = self._create_tx(**values)
         tx._get_processing_values()
         self.assertEqual(tx.state, "pending")

@@ -76,7 +76,7 @@ class TestWeChatPayRefunds(WeChatPayCommon, HttpCase):
         tx = self._paid_tx()
         self.emulator.faults["refund"] = "drop"
         refund_tx = self._refund(tx, 100.0)
-        # WeChat Pay accepted the refund, but its answer was lost.
+        # WeChat Pay accepted the refund, but its response was lost.
         self.assertRecordValues(
             refund_tx, [{"state": "pending", "wechat_pay_order_status": "unknown"}]
         )

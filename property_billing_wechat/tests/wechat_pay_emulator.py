@@ -1,6 +1,6 @@
 """A local emulator of WeChat Pay API v3 for a direct merchant, on 127.0.0.1.
 
-It checks what WeChat Pay checks and answers as WeChat Pay answers, so that the
+It checks what WeChat Pay checks and responds as WeChat Pay responds, so that the
 provider is tested against real signatures, amounts and formats:
 
 - every request's Authorization header (WECHATPAY2-SHA256-RSA2048): merchant id,
@@ -22,6 +22,7 @@ It keeps orders and refunds in memory. It needs only the standard library and
 import argparse
 import base64
 import datetime
+import html
 import json
 import re
 import secrets
@@ -153,13 +154,13 @@ class WeChatPayEmulator:
             self.platform_key, secrets.randbits(120) | 1
         )
         self.platform_serial = format(self.platform_certificate.serial_number, "X")
-        # How WeChat Pay signs its answers for this merchant: "public_key",
+        # How WeChat Pay signs its responses for this merchant: "public_key",
         # "certificate" or "both" (during a migration).
         self.verification_mode = "public_key"
         self.reset()
-        # self.faults holds faults of the next order ("order") or refund
+        # self.faults contains faults of the next order ("order") or refund
         # ("refund") request: "drop" handles the request, then closes the
-        # connection without an answer; a number of seconds delays the answer.
+        # connection without a response; a number of seconds delays the response.
         self._lock = threading.RLock()
         self._server = None
         self._thread = None
@@ -666,7 +667,7 @@ class WeChatPayEmulator:
         return headers, body
 
     def deliver(self, url, headers, body):
-        """POST a notification and return the HTTP status of the answer."""
+        """POST a notification and return the HTTP status of the response."""
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -686,7 +687,8 @@ class WeChatPayEmulator:
         path = parsed.path
         query = urllib.parse.parse_qs(parsed.query)
         if path.startswith("/__emulator__/pay/"):
-            # The payer's side, used by the browser tour: no merchant signature.
+            # The payer's side, used by the browser tour and the index page:
+            # no merchant signature.
             self.pay(path.rsplit("/", 1)[1])
             return 200, {"result": "paid"}
         self.check_authorization(method, raw_path, headers.get("Authorization"), body)
@@ -745,7 +747,7 @@ class _Handler(BaseHTTPRequestHandler):
             data = {"code": error.code, "message": error.message}
         emulator.requests.append((method, self.path, status, code))
         if fault == "drop":
-            # WeChat Pay created the order but the answer never arrives.
+            # WeChat Pay created the order but the response never arrives.
             self.close_connection = True
             self.connection.close()
             return
@@ -756,7 +758,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/__emulator__/"):
             self.send_header("Access-Control-Allow-Origin", "*")
         else:
-            # A merchant migrating to the public key gets answers signed with
+            # A merchant migrating to the public key gets responses signed with
             # the key its request names in Wechatpay-Serial.
             mode = emulator.verification_mode
             if mode == "both":
@@ -779,14 +781,66 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
-            # The client timed out before the delayed answer.
+            # The client timed out before the delayed response.
             self.close_connection = True
 
     def do_GET(self):
+        if self.path == "/":
+            self._send_index()
+            return
         self._dispatch("GET")
 
     def do_POST(self):
+        if self.path.startswith("/__emulator__/pay/") and self.path.endswith("?back=1"):
+            # A Pay button of the index page: pay, then show the list again.
+            self.path = self.path[: -len("?back=1")]
+            try:
+                self.emulator.pay(self.path.rsplit("/", 1)[1])
+            except ApiError as error:
+                # The list shows the order's state; the error goes to stderr.
+                sys.stderr.write(f"pay failed: {error.message}\n")
+            self.send_response(303)
+            self.send_header("Location", "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self._dispatch("POST")
+
+    def _send_index(self):
+        """Send a page listing the orders, with a Pay button on unpaid ones."""
+        rows = []
+        with self.emulator._lock:
+            orders = list(self.emulator.orders.items())
+        for number, order in reversed(orders):
+            request = order["request"]
+            amount = request["amount"]["total"] / 100
+            button = ""
+            if order["trade_state"] == "NOTPAY":
+                action = f"/__emulator__/pay/{html.escape(number)}?back=1"
+                button = (
+                    f'<form method="post" action="{action}"><button>Pay</button></form>'
+                )
+            rows.append(
+                f"<tr><td>{html.escape(number)}</td>"
+                f"<td>{html.escape(request['description'])}</td>"
+                f"<td>{amount:.2f} CNY</td><td>{order['trade_state']}</td>"
+                f"<td>{button}</td></tr>"
+            )
+        page = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            "<title>WeChat Pay emulator</title></head><body>"
+            "<h1>WeChat Pay emulator</h1><p>Orders, newest first. Pay plays the "
+            "WeChat user who scanned the QR code.</p>"
+            "<table border='1' cellpadding='4'><tr><th>out_trade_no</th>"
+            "<th>Description</th><th>Amount</th><th>State</th><th></th></tr>"
+            + "".join(rows)
+            + "</table></body></html>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
 
 def main():

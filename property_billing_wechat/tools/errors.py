@@ -2,7 +2,7 @@
 
 
 class WeChatPayNetworkError(Exception):
-    """No answer: connection refused or dropped, or timed out.
+    """No response: connection refused or dropped, or timed out.
 
     WeChat Pay may or may not have handled the request, so the caller keeps
     the request and re-sends it unchanged or queries.
@@ -10,7 +10,7 @@ class WeChatPayNetworkError(Exception):
 
 
 class WeChatPayApiError(Exception):
-    """An answer with an HTTP error status and a WeChat Pay error code."""
+    """A response with an HTTP error status and a WeChat Pay error code."""
 
     def __init__(self, status, code, message, request_id=None):
         super().__init__(f"{status} {code}: {message}")

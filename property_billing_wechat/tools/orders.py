@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 # out_trade_no. We generate only [A-Za-z0-9_-], because "|" and "*" may be
 # percent-encoded in URL paths, which changes the signed request line.
 OUT_TRADE_NO_PATTERN = re.compile(r"^[A-Za-z0-9_\-|*]{6,32}$")
-GENERATED_NO_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9]{1,8}$")
 # out_refund_no: 1 to 64 characters among digits, letters and "_-|*@".
 OUT_REFUND_NO_PATTERN = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")
