@@ -533,6 +533,11 @@ class PaymentTransaction(models.Model):
                 _logger.warning(
                     "WeChat Pay reconciliation of %s failed: %s", tx.reference, error
                 )
+            except Exception:
+                # One broken transaction must not stop the others.
+                _logger.exception(
+                    "WeChat Pay reconciliation of %s failed", tx.reference
+                )
 
     def _wechat_pay_reconcile_one(self, now):
         if self.operation == "refund":
@@ -586,6 +591,17 @@ class PaymentTransaction(models.Model):
                     "WeChat Pay allows at most %(count)s refunds of one payment; "
                     "%(reference)s has reached it.",
                     count=const.MAX_REFUNDS_PER_ORDER,
+                    reference=self.reference,
+                )
+            )
+        last_refund = refunds.sorted("create_date")[-1:]
+        if last_refund and fields.Datetime.now() - last_refund.create_date < timedelta(
+            seconds=const.REFUND_GAP_SECONDS
+        ):
+            raise UserError(
+                _(
+                    "WeChat Pay needs a minute between two refunds of %(reference)s. "
+                    "Try again in a minute.",
                     reference=self.reference,
                 )
             )

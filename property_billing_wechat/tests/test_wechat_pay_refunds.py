@@ -66,7 +66,10 @@ class TestWeChatPayRefunds(WeChatPayCommon, HttpCase):
         with self.assertRaisesRegex(UserError, "Only 57.8 of .* can still be refunded"):
             self._refund(tx, 100.0)
         self.assertEqual(len(self.emulator.requests), requests_before)
-        # What is left can still be refunded.
+        # What is left can still be refunded, a minute after the last refund.
+        with self.assertRaisesRegex(UserError, "needs a minute between two refunds"):
+            self._refund(tx, 57.80)
+        self._age(tx.child_transaction_ids)
         last = self._refund(tx, 57.80)
         self.assertEqual(last.state, "pending")
         self.assertEqual(len(self.emulator.refunds), 2)
@@ -114,6 +117,7 @@ class TestWeChatPayRefunds(WeChatPayCommon, HttpCase):
         refund_tx = self._refund(tx, 257.80)
         self.emulator.finish_refund(refund_tx.wechat_pay_out_refund_no, status="CLOSED")
         self.assertEqual(refund_tx.state, "cancel")
+        self._age(refund_tx)
         again = self._refund(tx, 257.80)
         self.assertEqual(
             again.wechat_pay_out_refund_no, f"{tx.wechat_pay_out_trade_no}R02"
@@ -148,9 +152,10 @@ class TestWeChatPayRefunds(WeChatPayCommon, HttpCase):
         with self.assertRaisesRegex(UserError, "must be positive"):
             tx._wechat_pay_check_refundable(0.0)
 
-    def _age(self, tx):
+    def _age(self, transactions):
+        # The ORM ignores writes to create_date.
         self.env.cr.execute(
-            "UPDATE payment_transaction SET create_date = %s WHERE id = %s",
-            [fields.Datetime.now() - timedelta(minutes=5), tx.id],
+            "UPDATE payment_transaction SET create_date = %s WHERE id IN %s",
+            [fields.Datetime.now() - timedelta(minutes=5), tuple(transactions.ids)],
         )
-        tx.invalidate_recordset(["create_date"])
+        transactions.invalidate_recordset(["create_date"])
