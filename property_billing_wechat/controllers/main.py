@@ -9,7 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.http import request
 
 from .. import const
-from ..tools import signing
+from ..tools import devices, signing
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ class WeChatPayController(http.Controller):
     _notify_url = "/payment/wechat_pay/notify/<int:provider_id>"
     _native_url = "/payment/wechat_pay/native"
     _status_url = "/payment/wechat_pay/status"
+    _return_url = "/payment/wechat_pay/return"
 
     @http.route(_notify_url, type="http", methods=["POST"], auth="public", csrf=False)
     def wechat_pay_notify(self, provider_id):
@@ -138,7 +139,10 @@ class WeChatPayController(http.Controller):
 
     @http.route(_native_url, type="http", methods=["GET"], auth="public", website=True)
     def wechat_pay_native(self, reference=None, access_token=None):
-        """Show the QR code of a Native order; the page polls its status."""
+        """Show the QR code of a Native order, or wait on an H5 one.
+
+        The page polls the transaction's state.
+        """
         tx_sudo = self._get_tx_sudo(reference, access_token)
         qr_src = ""
         if tx_sudo.wechat_pay_code_url:
@@ -151,14 +155,42 @@ class WeChatPayController(http.Controller):
                     "height": 240,
                 }
             )
+        browser = devices.detect_browser(request.httprequest.user_agent.string)
         return request.render(
             "property_billing_wechat.native_page",
-            {"tx": tx_sudo, "access_token": access_token, "qr_src": qr_src},
+            {
+                "tx": tx_sudo,
+                "access_token": access_token,
+                "qr_src": qr_src,
+                "browser": browser,
+            },
         )
 
     @http.route(_status_url, type="json", auth="public")
     def wechat_pay_status(self, reference=None, access_token=None):
-        """Return the transaction state, querying WeChat Pay at most every 5 s."""
+        """Return the transaction state, querying WeChat Pay at most every 5 s.
+
+        A paid transaction is post-processed here and the page goes to its
+        landing route, because after H5 the browser may have lost the session
+        that Odoo's /payment/status page relies on.
+        """
         tx_sudo = self._get_tx_sudo(reference, access_token)
         state = tx_sudo._wechat_pay_check_status()
-        return {"state": state, "code_url": tx_sudo.wechat_pay_code_url or ""}
+        landing_route = ""
+        if state == "done":
+            if not tx_sudo.is_post_processed:
+                tx_sudo._post_process()
+            landing_route = tx_sudo.landing_route or ""
+        return {
+            "state": state,
+            "code_url": tx_sudo.wechat_pay_code_url or "",
+            "landing_route": landing_route,
+        }
+
+    @http.route(_return_url, type="http", methods=["GET"], auth="public")
+    def wechat_pay_return(self, reference=None, access_token=None):
+        """Come back from WeChat Pay's H5 page: check the order, then wait on it."""
+        tx_sudo = self._get_tx_sudo(reference, access_token)
+        tx_sudo._wechat_pay_check_status()
+        query = urlencode({"reference": reference, "access_token": access_token})
+        return request.redirect(f"{self._native_url}?{query}")

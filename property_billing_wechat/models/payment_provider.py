@@ -93,6 +93,12 @@ class PaymentProvider(models.Model):
         required_if_provider=const.PROVIDER_CODE,
         groups="base.group_system",
     )
+    wechat_pay_h5_enabled = fields.Boolean(
+        string="H5 Payments",
+        help="Pay in the WeChat app from a mobile browser outside WeChat. Enable "
+        "only if the merchant account has H5 permission; otherwise mobile "
+        "browsers get the QR code.",
+    )
     wechat_pay_order_lifetime = fields.Integer(
         string="Order Lifetime (minutes)",
         help="How long an owner can pay a QR code, at most 120 minutes.",

@@ -1,14 +1,20 @@
 import json
 import logging
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from werkzeug.urls import url_join
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
 from odoo.tools import consteq
 from odoo.tools.misc import hmac
 
+from odoo.addons.payment import utils as payment_utils
+
 from .. import const
-from ..tools import amounts, errors, orders
+from ..tools import amounts, devices, errors, orders
 
 _logger = logging.getLogger(__name__)
 
@@ -33,6 +39,18 @@ class PaymentTransaction(models.Model):
     wechat_pay_code_url = fields.Char(
         string="WeChat Pay Code URL",
         help="The weixin:// link the QR code encodes for a Native payment.",
+        readonly=True,
+        copy=False,
+    )
+    wechat_pay_trade_type = fields.Selection(
+        string="WeChat Pay Product",
+        selection=[("NATIVE", "Native (QR code)"), ("MWEB", "H5 (mobile browser)")],
+        readonly=True,
+        copy=False,
+    )
+    wechat_pay_h5_url = fields.Char(
+        string="WeChat Pay H5 URL",
+        help="The page that opens WeChat to pay an H5 order; valid 5 minutes.",
         readonly=True,
         copy=False,
     )
@@ -107,16 +125,50 @@ class PaymentTransaction(models.Model):
         return res
 
     def _get_specific_rendering_values(self, processing_values):
-        """Override of `payment` to create the Native order and open its QR page."""
+        """Override of `payment` to create the order and open its payment page.
+
+        Native orders open the QR code page; H5 orders open WeChat Pay's page.
+        """
         res = super()._get_specific_rendering_values(processing_values)
         if self.provider_code != const.PROVIDER_CODE:
             return res
         self._wechat_pay_create_order()
-        return {
-            "api_url": "/payment/wechat_pay/native",
+        page_params = {
             "reference": self.reference,
             "access_token": self._wechat_pay_access_token(),
         }
+        if self.wechat_pay_trade_type == "MWEB" and self.wechat_pay_h5_url:
+            # The browser opens WeChat Pay's page, which comes back to
+            # redirect_url once the owner paid or gave up in WeChat.
+            h5_url = urlsplit(self.wechat_pay_h5_url)
+            return_url = url_join(
+                self.provider_id.get_base_url(), "/payment/wechat_pay/return"
+            )
+            return {
+                "api_url": urlunsplit(h5_url._replace(query="")),
+                "url_params": {
+                    **dict(parse_qsl(h5_url.query)),
+                    "redirect_url": f"{return_url}?{urlencode(page_params)}",
+                },
+            }
+        return {"api_url": "/payment/wechat_pay/native", "url_params": page_params}
+
+    def _wechat_pay_choose_trade_type(self):
+        """Return "MWEB" (H5) for a mobile browser when the merchant has H5.
+
+        Any other browser gets a Native QR code: a desktop one can show it to
+        a phone, and JSAPI, for WeChat's own browser, is not supported yet.
+        """
+        user_agent = request.httprequest.user_agent.string if request else ""
+        browser = devices.detect_browser(user_agent)
+        ip_address = payment_utils.get_customer_ip_address()
+        if (
+            browser == "mobile"
+            and self.provider_id.wechat_pay_h5_enabled
+            and ip_address
+        ):
+            return "MWEB"
+        return "NATIVE"
 
     def _wechat_pay_access_token(self):
         """Return the token that opens this transaction's QR page and status."""
@@ -178,6 +230,7 @@ class PaymentTransaction(models.Model):
         expire_at = fields.Datetime.now() + timedelta(
             minutes=provider.wechat_pay_order_lifetime
         )
+        trade_type = self._wechat_pay_choose_trade_type()
         payload = {
             "appid": provider.wechat_pay_appid,
             "mchid": provider.wechat_pay_mchid,
@@ -188,8 +241,14 @@ class PaymentTransaction(models.Model):
             "notify_url": provider._wechat_pay_get_notify_url(),
             "amount": {"total": self._wechat_pay_amount_fen(), "currency": "CNY"},
         }
+        if trade_type == "MWEB":
+            payload["scene_info"] = {
+                "payer_client_ip": payment_utils.get_customer_ip_address(),
+                "h5_info": {"type": "Wap"},
+            }
         self.write(
             {
+                "wechat_pay_trade_type": trade_type,
                 "wechat_pay_expire_at": expire_at,
                 "wechat_pay_request_body": json.dumps(payload, ensure_ascii=False),
                 "wechat_pay_order_status": "unknown",
@@ -212,9 +271,10 @@ class PaymentTransaction(models.Model):
             payload = json.loads(self.wechat_pay_request_body)
         if self.state == "draft":
             self._set_pending()
+        endpoint = "h5" if self.wechat_pay_trade_type == "MWEB" else "native"
         try:
             data = self.provider_id._wechat_pay_make_request(
-                "POST", "/v3/pay/transactions/native", payload
+                "POST", f"/v3/pay/transactions/{endpoint}", payload
             )
         except errors.WeChatPayNetworkError:
             _logger.warning(
@@ -239,7 +299,8 @@ class PaymentTransaction(models.Model):
             ) from error
         self.write(
             {
-                "wechat_pay_code_url": data["code_url"],
+                "wechat_pay_code_url": data.get("code_url"),
+                "wechat_pay_h5_url": data.get("h5_url"),
                 "wechat_pay_order_status": "created",
             }
         )

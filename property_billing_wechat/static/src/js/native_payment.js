@@ -3,8 +3,9 @@
 import publicWidget from "@web/legacy/js/public/public_widget";
 import { ConnectionLostError, rpc } from "@web/core/network/rpc";
 
-// Polls the state of a WeChat Pay Native order while its QR code is shown,
-// then opens Odoo's payment status page, which records the payment.
+// Polls the state of a WeChat Pay order while its QR code is shown, or after
+// the owner came back from WeChat (H5). Then opens the paid document, or
+// Odoo's payment status page if the payment failed.
 publicWidget.registry.WeChatPayNative = publicWidget.Widget.extend({
     selector: ".o_wechat_pay_native",
     pollDelay: 3000,
@@ -33,7 +34,9 @@ publicWidget.registry.WeChatPayNative = publicWidget.Widget.extend({
             }
             throw error;
         }
-        if (["done", "cancel", "error"].includes(result.state)) {
+        if (result.state === "done" && result.landing_route) {
+            window.location = result.landing_route;
+        } else if (["done", "cancel", "error"].includes(result.state)) {
             window.location = "/payment/status";
         } else if (result.code_url && !this.el.querySelector(".o_wechat_pay_qr")) {
             // The order was confirmed after the page opened: show its QR code.
