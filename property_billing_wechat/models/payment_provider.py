@@ -1,6 +1,10 @@
+import gzip
+import hashlib
 import json
 import logging
 import secrets
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlsplit
 
 import requests
 from werkzeug.urls import url_join
@@ -9,7 +13,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import const
-from ..tools import errors, signing
+from ..tools import bills, errors, orders, signing
 from ..tools.orders import PREFIX_PATTERN
 
 _logger = logging.getLogger(__name__)
@@ -98,6 +102,13 @@ class PaymentProvider(models.Model):
         help="Pay in the WeChat app from a mobile browser outside WeChat. Enable "
         "only if the merchant account has H5 permission; otherwise mobile "
         "browsers get the QR code.",
+    )
+    wechat_pay_bill_report = fields.Text(
+        string="Last Trade Bill Check",
+        help="Differences found by the daily comparison of WeChat Pay's trade "
+        "bill with Odoo's transactions.",
+        readonly=True,
+        copy=False,
     )
     wechat_pay_order_lifetime = fields.Integer(
         string="Order Lifetime (minutes)",
@@ -258,13 +269,15 @@ class PaymentProvider(models.Model):
         self.ensure_one()
         return url_join(self.get_base_url(), f"/payment/wechat_pay/notify/{self.id}")
 
-    def _wechat_pay_make_request(self, method, path, payload=None):
+    def _wechat_pay_make_request(self, method, path, payload=None, raw=False):
         """Send a signed request to WeChat Pay API v3 and verify the response.
 
         :param str method: "GET" or "POST"
         :param str path: URL path with its query string, such as
             "/v3/pay/transactions/out-trade-no/X?mchid=1"
         :param dict payload: the JSON body of a POST
+        :param bool raw: return the body as bytes, unverified, for bill
+            downloads, which WeChat Pay does not sign
         :return: the decoded JSON response, or {} for 204 No Content
         :rtype: dict
         :raise WeChatPayNetworkError: if no response arrived in time
@@ -312,6 +325,8 @@ class PaymentProvider(models.Model):
             )
             raise errors.WeChatPayNetworkError(str(error)) from error
         request_id = response.headers.get("Request-ID")
+        if raw and response.status_code < 400:
+            return response.content
         signed = "Wechatpay-Signature" in response.headers
         try:
             # Successful responses must be signed. Error responses are checked when
@@ -357,3 +372,154 @@ class PaymentProvider(models.Model):
                 request_id,
             )
         return data
+
+    # === BUSINESS METHODS - TRADE BILLS === #
+
+    def _wechat_pay_fetch_trade_bill(self, bill_date):
+        """Download the ALL trade bill of ``bill_date`` and return its rows.
+
+        :param date bill_date: the day of the bill, in China Standard Time
+        :raise ValidationError: if WeChat Pay has no bill for the day or the
+            file does not match its SHA1
+        """
+        self.ensure_one()
+        try:
+            data = self._wechat_pay_make_request(
+                "GET",
+                f"/v3/bill/tradebill?bill_date={bill_date.isoformat()}"
+                "&bill_type=ALL&tar_type=GZIP",
+            )
+            download_url = urlsplit(data["download_url"])
+            content = self._wechat_pay_make_request(
+                "GET", f"{download_url.path}?{download_url.query}", raw=True
+            )
+        except (errors.WeChatPayApiError, errors.WeChatPayNetworkError) as error:
+            raise ValidationError(
+                _(
+                    "The WeChat Pay trade bill of %(date)s could not be downloaded: "
+                    "%(error)s",
+                    date=bill_date,
+                    error=error,
+                )
+            ) from error
+        if content[:2] == b"\x1f\x8b":  # The gzip magic number.
+            content = gzip.decompress(content)
+        if hashlib.sha1(content).hexdigest() != data["hash_value"].lower():
+            raise ValidationError(
+                _(
+                    "The WeChat Pay trade bill of %(date)s does not match its SHA1: "
+                    "the download is incomplete or altered. The next run retries.",
+                    date=bill_date,
+                )
+            )
+        return bills.parse_trade_bill(content.decode("utf-8"))
+
+    def _wechat_pay_compare_trade_bill(self, bill_date):
+        """Compare the trade bill of a day with Odoo's transactions.
+
+        Every difference is logged, stored in the provider's last trade bill
+        check and, where a transaction exists, flagged for review on it.
+
+        :param date bill_date: the day of the bill, in China Standard Time
+        :return: the differences, one message each
+        :rtype: list[str]
+        """
+        self.ensure_one()
+        rows = self._wechat_pay_fetch_trade_bill(bill_date)
+        transactions = self.env["payment.transaction"].sudo()
+        differences = []
+        billed = set()
+        for row in rows:
+            if row["trade_state"] == "REFUND":
+                tx = transactions.search(
+                    [("wechat_pay_out_refund_no", "=", row["out_refund_no"])], limit=1
+                )
+                amount_fen = row["refund"]
+                number = row["out_refund_no"]
+            else:
+                tx = transactions.search(
+                    [
+                        ("provider_id", "=", self.id),
+                        ("wechat_pay_out_trade_no", "=", row["out_trade_no"]),
+                        ("operation", "!=", "refund"),
+                    ],
+                    limit=1,
+                )
+                amount_fen = row["total"]
+                number = row["out_trade_no"]
+                billed.add(number)
+            if not tx:
+                difference = _(
+                    "%(number)s: %(state)s of %(fen)s fen at WeChat Pay, no "
+                    "transaction in Odoo.",
+                    number=number,
+                    state=row["trade_state"],
+                    fen=amount_fen,
+                )
+            elif tx.state != "done":
+                difference = _(
+                    "%(number)s: %(state)s at WeChat Pay, but transaction "
+                    "%(reference)s is %(odoo_state)s in Odoo.",
+                    number=number,
+                    state=row["trade_state"],
+                    reference=tx.reference,
+                    odoo_state=tx.state,
+                )
+            elif tx._wechat_pay_amount_fen() != amount_fen:
+                difference = _(
+                    "%(number)s: %(fen)s fen at WeChat Pay, %(odoo_fen)s fen in "
+                    "transaction %(reference)s.",
+                    number=number,
+                    fen=amount_fen,
+                    odoo_fen=tx._wechat_pay_amount_fen(),
+                    reference=tx.reference,
+                )
+            else:
+                continue
+            differences.append(difference)
+            if tx:
+                tx._wechat_pay_flag(difference)
+        # Payments done in Odoo on that day but missing from the bill.
+        day_start = datetime.combine(bill_date, time.min, tzinfo=orders.CHINA_TZ)
+        day_start = day_start.astimezone(timezone.utc).replace(tzinfo=None)
+        done_txs = transactions.search(
+            [
+                ("provider_id", "=", self.id),
+                ("operation", "!=", "refund"),
+                ("state", "=", "done"),
+                ("wechat_pay_success_time", ">=", day_start),
+                ("wechat_pay_success_time", "<", day_start + timedelta(days=1)),
+            ]
+        )
+        for tx in done_txs.filtered(lambda t: t.wechat_pay_out_trade_no not in billed):
+            difference = _(
+                "%(number)s: transaction %(reference)s is paid in Odoo but missing "
+                "from the WeChat Pay bill.",
+                number=tx.wechat_pay_out_trade_no,
+                reference=tx.reference,
+            )
+            differences.append(difference)
+            tx._wechat_pay_flag(difference)
+        for difference in differences:
+            _logger.warning("WeChat Pay trade bill of %s: %s", bill_date, difference)
+        summary = _(
+            "%(date)s: %(rows)s bill rows, %(count)s differences.",
+            date=bill_date,
+            rows=len(rows),
+            count=len(differences),
+        )
+        self.wechat_pay_bill_report = "\n".join([summary, *differences])
+        return differences
+
+    @api.model
+    def _cron_wechat_pay_compare_trade_bills(self):
+        """Compare yesterday's trade bill (China Standard Time) of each provider."""
+        yesterday = datetime.now(orders.CHINA_TZ).date() - timedelta(days=1)
+        providers = self.search(
+            [("code", "=", const.PROVIDER_CODE), ("state", "=", "enabled")]
+        )
+        for provider in providers:
+            try:
+                provider._wechat_pay_compare_trade_bill(yesterday)
+            except ValidationError as error:
+                _logger.warning("WeChat Pay trade bill of %s: %s", yesterday, error)

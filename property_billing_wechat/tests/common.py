@@ -76,6 +76,7 @@ class WeChatPayCommon(PropertyBillingCommon):
 
         self.emulator.deliver = deliver_flushed
         self.addCleanup(vars(self.emulator).pop, "deliver")
+        self.addCleanup(self.emulator.join_timers)
 
     def _invoice(self, amount):
         """Return a posted bill of ``amount`` for owner A, without taxes."""

@@ -22,6 +22,8 @@ It keeps orders and refunds in memory. It needs only the standard library and
 import argparse
 import base64
 import datetime
+import gzip
+import hashlib
 import html
 import json
 import re
@@ -171,6 +173,8 @@ class WeChatPayEmulator:
 
     def reset(self):
         """Forget every order, refund, request and pending fault."""
+        self.bills = {}  # download token -> bill bytes, gzipped or not
+        self.timers = []  # pending notifications of pay_later
         self.orders = {}
         self.refunds = {}
         self.requests = []  # (method, path, status, error code or "")
@@ -545,6 +549,23 @@ class WeChatPayEmulator:
             return None
         return self.notify_payment(out_trade_no, **notification_options)
 
+    def pay_later(self, out_trade_no):
+        """Pay an order now and notify it from another thread a moment later.
+
+        The payer's browser gets its response before the notification, as
+        with WeChat Pay, whose notifications arrive after the payment.
+        """
+        self.pay(out_trade_no, notify=False)
+        timer = threading.Timer(0.5, self.notify_payment, args=(out_trade_no,))
+        timer.daemon = True
+        timer.start()
+        self.timers.append(timer)
+
+    def join_timers(self):
+        """Wait until the notifications sent by pay_later are delivered."""
+        while self.timers:
+            self.timers.pop().join()
+
     def finish_refund(self, out_refund_no, status="SUCCESS", notify=True, **options):
         """Settle a refund as SUCCESS, CLOSED or ABNORMAL, then notify."""
         with self._lock:
@@ -689,7 +710,7 @@ class WeChatPayEmulator:
         if path.startswith("/__emulator__/pay/"):
             # The payer's side, used by the browser tour and the index page:
             # no merchant signature.
-            self.pay(path.rsplit("/", 1)[1])
+            self.pay_later(path.rsplit("/", 1)[1])
             return 200, {"result": "paid"}
         self.check_authorization(method, raw_path, headers.get("Authorization"), body)
         data = {}
@@ -718,7 +739,146 @@ class WeChatPayEmulator:
         match = re.match(r"^/v3/refund/domestic/refunds/([^/]+)$", path)
         if match and method == "GET":
             return 200, self.query_refund(match.group(1))
+        if path == "/v3/bill/tradebill" and method == "GET":
+            return 200, self.trade_bill(query)
+        if path == "/v3/billdownload/file" and method == "GET":
+            token = (query.get("token") or [""])[0]
+            if token not in self.bills:
+                raise ApiError(404, "NO_STATEMENT_EXIST", "download token unknown")
+            return 200, self.bills[token]
         raise ApiError(404, "NOT_FOUND", f"no API at {method} {path}")
+
+    def trade_bill(self, query):
+        """Build the ALL trade bill of a day and return its download data.
+
+        As WeChat Pay does, it refuses today and days more than 3 months ago,
+        and lists amounts in yuan with a backtick before every detail field.
+        """
+        bill_date = (query.get("bill_date") or [""])[0]
+        try:
+            day = datetime.date.fromisoformat(bill_date)
+        except ValueError as error:
+            raise ApiError(
+                400, "PARAM_ERROR", "bill_date must be YYYY-MM-DD"
+            ) from error
+        today = datetime.datetime.now(CHINA_TZ).date()
+        if day >= today:
+            raise ApiError(400, "NO_STATEMENT_EXIST", "the bill is not generated yet")
+        if day < today - datetime.timedelta(days=92):
+            raise ApiError(400, "PARAM_ERROR", "bills older than 3 months are gone")
+        if (query.get("bill_type") or ["ALL"])[0] != "ALL":
+            raise ApiError(400, "PARAM_ERROR", "the emulator serves ALL bills only")
+        header = [
+            "交易时间",
+            "公众账号ID",
+            "商户号",
+            "特约商户号",
+            "设备号",
+            "微信订单号",
+            "商户订单号",
+            "用户标识",
+            "交易类型",
+            "交易状态",
+            "付款银行",
+            "货币种类",
+            "应结订单金额",
+            "代金券金额",
+            "微信退款单号",
+            "商户退款单号",
+            "退款金额",
+            "充值券退款金额",
+            "退款类型",
+            "退款状态",
+            "商品名称",
+            "商户数据包",
+            "手续费",
+            "费率",
+            "订单金额",
+            "申请退款金额",
+            "费率备注",
+        ]
+        lines = [",".join(header)]
+        total_paid = total_refunded = 0
+        with self._lock:
+            for number, order in self.orders.items():
+                paid_at = order["success_time"]
+                if not paid_at or paid_at.astimezone(CHINA_TZ).date() != day:
+                    continue
+                fen = order["request"]["amount"]["total"]
+                total_paid += fen
+                lines.append(self._bill_line(number, order, paid_at, "SUCCESS", fen))
+            for refund_no, refund in self.refunds.items():
+                done_at = refund["success_time"]
+                if not done_at or done_at.astimezone(CHINA_TZ).date() != day:
+                    continue
+                order = self.orders[refund["out_trade_no"]]
+                fen = refund["request"]["amount"]["refund"]
+                total_refunded += fen
+                lines.append(
+                    self._bill_line(
+                        refund["out_trade_no"],
+                        order,
+                        done_at,
+                        "REFUND",
+                        0,
+                        refund=(refund["refund_id"], refund_no, fen),
+                    )
+                )
+        count = len(lines) - 1
+        lines.append(
+            "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,"
+            "订单总金额,申请退款总金额"
+        )
+        lines.append(
+            f"`{count},`{total_paid / 100:.2f},`{total_refunded / 100:.2f},"
+            f"`0.00,`0.00,`{total_paid / 100:.2f},`{total_refunded / 100:.2f}"
+        )
+        content = ("\r\n".join(lines) + "\r\n").encode()
+        digest = hashlib.sha1(content).hexdigest()
+        if self.faults.pop("bill_hash", None):
+            digest = hashlib.sha1(b"another file").hexdigest()
+        token = secrets.token_urlsafe(12)
+        gzipped = (query.get("tar_type") or [""])[0] == "GZIP"
+        self.bills[token] = gzip.compress(content) if gzipped else content
+        return {
+            "hash_type": "SHA1",
+            "hash_value": digest,
+            "download_url": f"{self.url}/v3/billdownload/file?token={token}",
+        }
+
+    def _bill_line(self, number, order, moment, state, fen, refund=None):
+        request = order["request"]
+        refund_id, refund_no, refund_fen = refund or ("", "", 0)
+        values = [
+            moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            request["appid"],
+            request["mchid"],
+            "0",
+            "",
+            order["transaction_id"],
+            number,
+            "oUser",
+            TRADE_TYPES[order["kind"]],
+            state,
+            "OTHERS",
+            "CNY",
+            f"{fen / 100:.2f}",
+            "0.00",
+            refund_id,
+            refund_no,
+            f"{refund_fen / 100:.2f}",
+            "0.00",
+            "ORIGINAL" if refund else "",
+            "SUCCESS" if refund else "",
+            request["description"].replace(",", " "),
+            request.get("attach", "").replace(",", " "),
+            "0.00",
+            "0.60%",
+            f"{request['amount']['total'] / 100:.2f}",
+            f"{refund_fen / 100:.2f}",
+            "",
+        ]
+        return ",".join(f"`{value}" for value in values)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -753,9 +913,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if isinstance(fault, int | float):
             time.sleep(fault)
-        payload = b"" if data is None else json.dumps(data, ensure_ascii=False).encode()
+        raw = isinstance(data, bytes)
+        if raw:
+            payload = data
+        else:
+            payload = (
+                b"" if data is None else json.dumps(data, ensure_ascii=False).encode()
+            )
         self.send_response(status)
-        if self.path.startswith("/__emulator__/"):
+        if raw:
+            # WeChat Pay does not sign bill downloads: the SHA1 checks them.
+            self.send_header("Content-Type", "application/octet-stream")
+        elif self.path.startswith("/__emulator__/"):
             self.send_header("Access-Control-Allow-Origin", "*")
         else:
             # A merchant migrating to the public key gets responses signed with
@@ -774,7 +943,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Wechatpay-Signature", _sign(key, message))
             self.send_header("Wechatpay-Serial", serial)
             self.send_header("Request-ID", secrets.token_hex(16))
-        if payload:
+        if payload and not raw:
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -795,7 +964,7 @@ class _Handler(BaseHTTPRequestHandler):
             # A Pay button of the index page: pay, then show the list again.
             self.path = self.path[: -len("?back=1")]
             try:
-                self.emulator.pay(self.path.rsplit("/", 1)[1])
+                self.emulator.pay_later(self.path.rsplit("/", 1)[1])
             except ApiError as error:
                 # The list shows the order's state; the error goes to stderr.
                 sys.stderr.write(f"pay failed: {error.message}\n")

@@ -1,4 +1,5 @@
 from . import amounts
+from . import bills
 from . import devices
 from . import errors
 from . import orders
