@@ -19,7 +19,8 @@ QUERY_INTERVAL = 5
 # WeChat Pay refund rules for one order.
 MAX_REFUNDS_PER_ORDER = 50
 REFUND_WINDOW_DAYS = 365
-# WeChat Pay asks for about one minute between two refunds of one order.
+# WeChat Pay's refund documentation requests about one minute between two
+# refunds of one order.
 REFUND_GAP_SECONDS = 60
 
 # trade_state of an order query or payment notification -> transaction state.

@@ -260,8 +260,9 @@ class PaymentTransaction(models.Model):
         """Create the Native order at WeChat Pay, or re-send its first request.
 
         Without a response the transaction stays pending with the order status
-        "Not confirmed"; the payment page and the reconciliation job re-send
-        the identical request, which WeChat Pay accepts for the same order.
+        "Not confirmed". The payment page and the reconciliation job then
+        re-send the identical request, which WeChat Pay accepts for the same
+        order.
         """
         self.ensure_one()
         if not self.wechat_pay_request_body:
@@ -451,7 +452,7 @@ class PaymentTransaction(models.Model):
         return ""
 
     def _wechat_pay_flag(self, reason):
-        """Mark the transaction for staff review and say why on its documents."""
+        """Flag the transaction for review and post the reason on its documents."""
         self.write(
             {
                 "wechat_pay_needs_review": True,
@@ -533,7 +534,8 @@ class PaymentTransaction(models.Model):
 
         A bill cancelled while its QR code was open cannot be reconciled, and
         one paid meanwhile by another channel has nothing left to reconcile.
-        The payment is still posted, as the owner's credit, and staff are told.
+        The payment is still posted, as the owner's credit, and the transaction
+        is flagged for staff review.
         """
         for tx in self.filtered(
             lambda t: (

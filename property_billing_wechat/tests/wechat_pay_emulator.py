@@ -160,9 +160,10 @@ class WeChatPayEmulator:
         # "certificate" or "both" (during a migration).
         self.verification_mode = "public_key"
         self.reset()
-        # self.faults contains faults of the next order ("order") or refund
-        # ("refund") request: "drop" handles the request, then closes the
-        # connection without a response; a number of seconds delays the response.
+        # self.faults maps "order", "refund" or "bill_hash" to a fault of the
+        # next such request. "drop" handles the request, then closes the
+        # connection without a response. A number of seconds delays the
+        # response. For "bill_hash", any true value sends a wrong SHA1.
         self._lock = threading.RLock()
         self._server = None
         self._thread = None

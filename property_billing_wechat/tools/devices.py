@@ -1,4 +1,4 @@
-"""Which WeChat Pay product suits the owner's browser."""
+"""Browser detection that picks the WeChat Pay product for the owner."""
 
 import re
 
