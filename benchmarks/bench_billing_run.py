@@ -23,11 +23,14 @@ invoices and the same total, or when a check on our invoices fails.
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -96,6 +99,22 @@ def parse_args(argv=None):
         metavar="FILE",
         help="profile the measured part of our run with pyinstrument into FILE "
         "(.html or .txt)",
+    )
+    parser.add_argument(
+        "--history-months",
+        type=int,
+        default=0,
+        metavar="K",
+        help="when filling the database, bill and commit the K months before "
+        "--month with our run, so that every approach is measured on a ledger "
+        "that already holds invoices, as a company's does after its first "
+        "month (default 0: an empty ledger)",
+    )
+    parser.add_argument(
+        "--sql-stats",
+        metavar="FILE",
+        help="write the SQL time of each approach's measured part, summed by "
+        "statement shape, into FILE (one file per approach: FILE.<approach>)",
     )
     parser.add_argument("--db-host", default="127.0.0.1")
     parser.add_argument("--db-port", default="5432")
@@ -194,12 +213,16 @@ def child_command(args, phase, approach=None):
         cmd += ["--odoo-addons", args.odoo_addons]
     if args.tax:
         cmd.append("--tax")
+    if args.history_months:
+        cmd += ["--history-months", str(args.history_months)]
     if approach:
         cmd += ["--approach", approach]
     if args.chunk_size:
         cmd += ["--chunk-size", str(args.chunk_size)]
     if args.profile and approach == "ours":
         cmd += ["--profile", args.profile]
+    if args.sql_stats and approach:
+        cmd += ["--sql-stats", f"{args.sql_stats}.{approach}"]
     return cmd
 
 
@@ -459,12 +482,51 @@ def setup_data(env, admin, args):
             create_contracts(env, company, community, units, items, args)
         env.flush_all()
         env.invalidate_all()
+        bill_history(env, community, args)
     return {
         "company_id": company.id,
         "units": env["property.unit"].search_count([]),
         "fees": env["property.unit.fee"].search_count([]),
         "taxed_products": len(items.product_id.filtered("taxes_id")),
     }
+
+
+def bill_history(env, community, args):
+    """Bill the --history-months months before the measured one, committed."""
+    from odoo.addons.property_billing.tools import periods  # noqa: PLC0415
+
+    if not args.history_months:
+        return
+    env["ir.config_parameter"].sudo().set_param(
+        "property_billing.background_threshold", args.units + 10
+    )
+    # As the measured runs: the admin user, the benchmark company, China's time.
+    env = env(
+        user=env.ref("base.user_admin"),
+        context={
+            "allowed_company_ids": [community.company_id.id],
+            "tz": "Asia/Shanghai",
+        },
+    )
+    community = community.with_env(env)
+    for back in range(args.history_months, 0, -1):
+        year, month = args.period_start.year, args.period_start.month - back
+        while month < 1:
+            year, month = year - 1, month + 12
+        start = date(year, month, 1)
+        run = env["property.billing.run"].create(
+            {
+                "community_id": community.id,
+                "period_start": start,
+                "period_end": periods.month_end(start),
+                "invoice_date": start,
+            }
+        )
+        run.action_generate()
+        if run.state != "done" or run.error_count:
+            raise SystemExit(f"history run {run.name} ended {run.state}")
+        env.cr.commit()
+        env.invalidate_all()
 
 
 def create_contracts(env, company, community, units, items, args):
@@ -527,6 +589,51 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class SqlStats:
+    """Sum the time of the measured part's SQL statements by their shape.
+
+    The shape is the statement with its literals and parameter lists
+    reduced, so that the same statement run for each invoice is one line of
+    the report.
+    """
+
+    SHAPE_LENGTH = 110
+
+    def __init__(self):
+        self.totals = defaultdict(lambda: [0, 0.0])
+
+    def start(self):
+        thread = threading.current_thread()
+        thread.query_hooks = (*getattr(thread, "query_hooks", ()), self.hook)
+
+    def stop(self):
+        thread = threading.current_thread()
+        thread.query_hooks = tuple(
+            hook for hook in thread.query_hooks if hook != self.hook
+        )
+
+    def hook(self, cr, query, params, start, delay):
+        text = query.decode() if isinstance(query, bytes) else str(query)
+        shape = re.sub(r"\s+", " ", text)
+        shape = re.sub(r"'[^']*'|\b\d+\b", "?", shape)
+        shape = re.sub(r"\((?:\s*(?:%s|\?)\s*,?)+\)", "(...)", shape)
+        total = self.totals[shape[: self.SHAPE_LENGTH]]
+        total[0] += 1
+        total[1] += delay
+
+    def report(self, seconds, top=20):
+        spent = sum(total[1] for total in self.totals.values())
+        count = sum(total[0] for total in self.totals.values())
+        lines = [
+            f"SQL: {spent:.1f} s of {seconds:.1f} s in {count} statements; "
+            f"the {top} costliest shapes:"
+        ]
+        ranked = sorted(self.totals.items(), key=lambda item: -item[1][1])
+        for shape, (shape_count, delay) in ranked[:top]:
+            lines.append(f"{delay:8.2f} s {shape_count:7d}x  {shape}")
+        return "\n".join(lines) + "\n"
+
+
 def measure(env, company, args):
     cr = env.cr
     main = env["property.community"].search([("code", "=", MAIN_COMMUNITY_CODE)])
@@ -555,6 +662,9 @@ def measure(env, company, args):
 
         profiler = Profiler(interval=0.005)
         profiler.start()
+    sql_stats = SqlStats() if args.sql_stats else None
+    if sql_stats:
+        sql_stats.start()
     queries_before = cr.sql_log_count
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -565,6 +675,9 @@ def measure(env, company, args):
     # clock on a shared machine.
     cpu_seconds = time.process_time() - cpu_started
     queries = cr.sql_log_count - queries_before
+    if sql_stats:
+        sql_stats.stop()
+        Path(args.sql_stats).write_text(sql_stats.report(seconds))
     if profiler:
         profiler.stop()
         path = Path(args.profile)

@@ -20,8 +20,19 @@ case "${1:-}" in
 esac
 
 pb_setup_python
-if ! "$PYTHON" -m ruff --version >/dev/null 2>&1 ||
-    ! "$PYTHON" -c "import pylint_odoo" 2>/dev/null; then
+# The checks change from one release to the next (ruff's formatting, the
+# mandatory pylint-odoo messages), so the pinned versions are required, not
+# whatever version happens to be installed.
+if ! "$PYTHON" - "$REPO_ROOT/requirements-lint.txt" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if line:
+        name, pinned = line.split("==")
+        if version(name) != pinned:
+            sys.exit(1)
+PY
     pb_pip_install -r "$REPO_ROOT/requirements-lint.txt"
 fi
 

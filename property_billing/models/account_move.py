@@ -1,6 +1,11 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+# Context key under which a billing run posts its invoices, and the key of the
+# transaction-scoped cache of sequence formats it enables.
+BATCH_SEQUENCE_CONTEXT = "property_billing_batch_sequence"
+SEQUENCE_FORMAT_CACHE = "property_billing.sequence_formats"
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -71,3 +76,44 @@ class AccountMove(models.Model):
                         invoice=charge.move_id.name,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # SEQUENCE
+    # ------------------------------------------------------------
+
+    def _get_next_sequence_format(self):
+        """Reuse the sequence format found for the previous invoice of the batch.
+
+        Odoo looks up the journal's last number (a search and a query) for
+        every invoice it posts, only to learn the format of the next one. Once
+        the first invoice has locked the sequence, the numbers come from the
+        transaction's sequence cache (see ``_locked_increment``). A billing
+        run's batch posts invoices of one journal and one date, so the format
+        found for its first invoice serves the others. When Odoo's sequence
+        cache was cleared meanwhile, ``_locked_increment`` starts again from
+        the cached number and skips the numbers already taken.
+        """
+        if not self.env.context.get(BATCH_SEQUENCE_CONTEXT):
+            return super()._get_next_sequence_format()
+        formats = self.env.cr.precommit.data.setdefault(SEQUENCE_FORMAT_CACHE, {})
+        key = (
+            self.journal_id.id,
+            self.date,
+            self.move_type,
+            bool(self.origin_payment_id),
+        )
+        if key not in formats:
+            formats[key] = super()._get_next_sequence_format()
+        format_string, format_values = formats[key]
+        return format_string, dict(format_values)
+
+    @api.model
+    def _clear_batch_sequence_caches(self):
+        """Forget the sequence numbers given out since the last savepoint.
+
+        After a rollback to a savepoint, the numbers the transaction's caches
+        hold belong to invoices that no longer exist: starting again from the
+        journal's last number avoids a gap in the numbering.
+        """
+        self._get_sequence_cache().clear()
+        self.env.cr.precommit.data.pop(SEQUENCE_FORMAT_CACHE, None)

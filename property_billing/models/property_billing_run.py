@@ -7,8 +7,10 @@ from psycopg2 import OperationalError
 
 from odoo import Command, _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import split_every
 
 from ..tools import periods
+from .account_move import BATCH_SEQUENCE_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
@@ -21,6 +23,9 @@ DEFAULT_CHUNK_SIZE = 200
 CRON_MAX_CHUNK_SIZE = 100
 # Invoice names listed in a run's note of skipped charges.
 SKIPPED_INVOICES_SHOWN = 5
+# Unit fees whose charges are computed and stored per batch of the preview, so
+# that memory does not grow with the number of units.
+PREVIEW_BATCH_SIZE = 1000
 # Runs over at least this many units go to the background.
 DEFAULT_BACKGROUND_THRESHOLD = 5000
 
@@ -188,15 +193,28 @@ class PropertyBillingRun(models.Model):
 
     @api.depends("charge_ids.state", "charge_ids.amount", "error_ids", "invoice_ids")
     def _compute_totals(self):
+        # Summed by the database: a run of 10,000 units has 30,000 charges or
+        # more, which reading into memory would cost more than the bills.
+        totals = defaultdict(lambda: (0, 0, 0.0))
+        counts = defaultdict(int)
+        runs = self.filtered("id")
+        if runs:
+            groups = self.env["property.billing.charge"]._read_group(
+                [("run_id", "in", runs.ids)],
+                groupby=["run_id", "state"],
+                aggregates=["__count", "unit_id:count_distinct", "amount:sum"],
+            )
+            for run, state, count, unit_count, amount in groups:
+                totals[run.id, state] = (count, unit_count, amount)
+                counts[run.id] += count
         for run in self:
-            invoiced = run.charge_ids.filtered(lambda c: c.state == "invoiced")
-            draft = run.charge_ids.filtered(lambda c: c.state == "draft")
-            run.charge_count = len(run.charge_ids)
+            invoiced = totals[run.id, "invoiced"]
+            run.charge_count = counts[run.id]
             run.invoice_count = len(run.invoice_ids)
             run.error_count = len(run.error_ids)
-            run.billed_unit_count = len(invoiced.unit_id)
-            run.amount_total = sum(invoiced.mapped("amount"))
-            run.amount_preview = sum(draft.mapped("amount"))
+            run.billed_unit_count = invoiced[1]
+            run.amount_total = invoiced[2]
+            run.amount_preview = totals[run.id, "draft"][2]
 
     @api.depends("partner_total", "partner_done", "state")
     def _compute_progress(self):
@@ -439,19 +457,32 @@ class PropertyBillingRun(models.Model):
         return self.period_end
 
     def _prepare_preview(self):
-        """Replace the run's preview charges and errors by fresh ones."""
+        """Replace the run's preview charges and errors by fresh ones.
+
+        The charges are computed and stored batch by batch, so that memory
+        does not grow with the number of units.
+        """
         self.ensure_one()
-        self.charge_ids.filtered(lambda c: c.state == "draft").unlink()
+        Charge = self.env["property.billing.charge"]
+        Charge.search([("run_id", "=", self.id), ("state", "=", "draft")]).unlink()
         self.error_ids.unlink()
-        charge_vals, error_vals = self._collect_charge_values()
         # A unit without an owner fails once per fee with the same message.
         unique_errors = {}
-        for vals in error_vals:
-            unique_errors.setdefault((vals.get("unit_id"), vals["message"]), vals)
+        partner_ids = set()
+        skipped = []
+        charge_count = 0
+        for charge_vals, error_vals in self._iter_charge_values():
+            for vals in error_vals:
+                unique_errors.setdefault((vals.get("unit_id"), vals["message"]), vals)
+            charge_vals, batch_skipped = self._filter_billed(charge_vals)
+            skipped += batch_skipped
+            partner_ids.update(vals["partner_id"] for vals in charge_vals)
+            charge_count += len(charge_vals)
+            Charge.create([dict(vals, run_id=self.id) for vals in charge_vals])
+            # The charges are read again chunk by chunk when they are billed.
+            self.env.flush_all()
+            self.env.invalidate_all()
         error_vals = list(unique_errors.values())
-        charge_vals, skipped = self._filter_billed(charge_vals)
-        Charge = self.env["property.billing.charge"]
-        Charge.create([dict(vals, run_id=self.id) for vals in charge_vals])
         self.env["property.billing.run.error"].create(
             [dict(vals, run_id=self.id) for vals in error_vals]
         )
@@ -459,30 +490,65 @@ class PropertyBillingRun(models.Model):
             {
                 "skipped_count": len(skipped),
                 "skipped_note": self._format_skipped(skipped),
-                "partner_total": len({vals["partner_id"] for vals in charge_vals}),
+                "partner_total": len(partner_ids),
                 "partner_done": 0,
             }
         )
         _logger.info(
             "billing run %s previewed: %d charges, %d errors, %d skipped",
             self.id,
-            len(charge_vals),
+            charge_count,
             len(error_vals),
             len(skipped),
         )
 
-    def _collect_charge_values(self):
-        """Compute the charges and errors of the run's period.
+    def _iter_charge_values(self):
+        """Yield the run's charges and errors, one batch of unit fees at a time.
 
-        Extension point: other charge sources, such as meter readings, add
-        their values to the lists returned here.
+        The unit fees that ``_get_fee_unit_fees`` returns come first, in
+        batches, then what ``_collect_charge_values`` adds. Each batch goes
+        through ``_filter_charge_values``.
+
+        :return: an iterator of pairs (charge value dicts, error dicts)
+        """
+        self.ensure_one()
+        unit_fees = self._get_fee_unit_fees()
+        for batch_ids in split_every(PREVIEW_BATCH_SIZE, unit_fees.ids):
+            batch = unit_fees.browse(batch_ids)
+            yield self._filter_charge_values(
+                *batch._prepare_charge_values(self.period_start, self.period_end)
+            )
+        yield self._filter_charge_values(*self._collect_charge_values())
+
+    def _get_fee_unit_fees(self):
+        """Return the unit fees billed from their rate, in batches.
+
+        Extension point: a charge source that computes some fee items itself
+        (meter readings) leaves them out here.
+        """
+        return self._get_unit_fees()
+
+    def _collect_charge_values(self):
+        """Return the charges and errors of charge sources other than unit fees.
+
+        Extension point: other charge sources, such as meter readings or late
+        fees, add their values to the lists returned here. They are computed
+        for the whole run at once.
 
         :return: a pair (charge value dicts, error dicts)
         """
         self.ensure_one()
-        return self._get_unit_fees()._prepare_charge_values(
-            self.period_start, self.period_end
-        )
+        return [], []
+
+    def _filter_charge_values(self, charge_vals, error_vals):
+        """Return the charges and errors of one batch that the run keeps.
+
+        Extension point: a feature that bills some charges elsewhere (a
+        prepaid package, for instance) removes them here.
+
+        :return: a pair (charge value dicts, error dicts)
+        """
+        return charge_vals, error_vals
 
     def _filter_billed(self, charge_vals):
         """Split charges into those still to bill and those a live charge covers.
@@ -569,8 +635,16 @@ class PropertyBillingRun(models.Model):
                 "property_billing.background_threshold", DEFAULT_BACKGROUND_THRESHOLD
             )
         )
-        unit_count = len(self.charge_ids.filtered(lambda c: c.state == "draft").unit_id)
-        return unit_count >= threshold
+        return self._get_preview_unit_count() >= threshold
+
+    def _get_preview_unit_count(self):
+        """Return the number of units the run's preview charges bill."""
+        self.ensure_one()
+        groups = self.env["property.billing.charge"]._read_group(
+            [("run_id", "=", self.id), ("state", "=", "draft")],
+            aggregates=["unit_id:count_distinct"],
+        )
+        return groups[0][0] if groups else 0
 
     def _get_chunk_size(self):
         return int(
@@ -645,6 +719,7 @@ class PropertyBillingRun(models.Model):
         except OperationalError:
             raise
         except Exception:  # noqa: BLE001  (retried partner by partner below)
+            self.env["account.move"]._clear_batch_sequence_caches()
             _logger.info(
                 "billing run %s: chunk of %d partners failed, retrying one by one",
                 self.id,
@@ -658,6 +733,7 @@ class PropertyBillingRun(models.Model):
             except OperationalError:
                 raise
             except Exception as error:  # noqa: BLE001  (recorded on the run)
+                self.env["account.move"]._clear_batch_sequence_caches()
                 _logger.warning(
                     "billing run %s: partner %s not billed: %s",
                     self.id,
@@ -709,42 +785,110 @@ class PropertyBillingRun(models.Model):
             return self.env["account.move"]
         # Looked up once: a search per invoice otherwise.
         journal = self.community_id._get_sale_journal()
-        moves = (
-            self.env["account.move"]
-            .with_context(**INVOICE_CONTEXT)
-            .create(
-                [
-                    self._prepare_invoice_values(
-                        partner, partner_charges, journal=journal
-                    )
-                    for partner, partner_charges in charges.grouped(
-                        "partner_id"
-                    ).items()
-                ]
-            )
-        )
+        vals_list = [
+            self._prepare_invoice_values(partner, partner_charges, journal=journal)
+            for partner, partner_charges in charges.grouped("partner_id").items()
+        ]
+        moves_env = self.env["account.move"].with_context(**INVOICE_CONTEXT)
+        if self._can_prepare_dynamic_lines(charges):
+            # Odoo derives the receivable lines of each invoice from its
+            # product lines by comparing every invoice before and after each
+            # write; given here, they are checked once for balance instead.
+            for vals in vals_list:
+                self._add_payment_term_lines(vals)
+            moves_env = moves_env.with_context(skip_invoice_sync=True)
+        moves = moves_env.create(vals_list)
         self._subscribe_invoice_partners(moves)
-        moves.action_post()
+        moves.with_context(**{BATCH_SEQUENCE_CONTEXT: True}).action_post()
         self._link_charges(moves)
-        return moves
+        return moves.with_env(self.env)
+
+    def _can_prepare_dynamic_lines(self, charges):
+        """Tell whether the run may write the receivable lines of these invoices.
+
+        That is the case for the usual bills of a property company: untaxed
+        fees in the company currency, due on one or more dates without an
+        early payment discount. Anything else (taxes, early payment
+        discounts) goes through Odoo's own computation of the invoice lines.
+        """
+        self.ensure_one()
+        company = self.company_id
+        taxes = charges.fee_item_id.product_id.taxes_id.filtered(
+            lambda tax: tax.company_id in company.parent_ids
+        )
+        term = self.community_id.payment_term_id
+        return not taxes and not (term and term.early_discount)
+
+    def _add_payment_term_lines(self, vals):
+        """Add the receivable lines Odoo would add to an untaxed invoice's values.
+
+        The lines are the ones of the invoice's payment term (or one line due on
+        the run's due date), with the same keys, amounts and due dates as
+        Odoo's own computation, so that posting and paying the invoice work as
+        for any other invoice. ``account.move`` checks on creation that the
+        lines balance.
+        """
+        currency = self.company_id.currency_id
+        total = currency.round(
+            sum(command[2]["price_unit"] for command in vals["line_ids"])
+        )
+        term = self.env["account.payment.term"].browse(
+            vals.get("invoice_payment_term_id")
+        )
+        if term:
+            computed = term._compute_terms(
+                date_ref=vals["invoice_date"],
+                currency=currency,
+                company=self.company_id,
+                tax_amount=0.0,
+                tax_amount_currency=0.0,
+                untaxed_amount=total,
+                untaxed_amount_currency=total,
+                sign=1,
+            )
+            due = defaultdict(float)
+            for term_line in computed["line_ids"]:
+                due[fields.Date.to_date(term_line["date"])] += term_line[
+                    "company_amount"
+                ]
+        else:
+            due = {vals["invoice_date_due"]: total}
+        for date_maturity, amount in due.items():
+            vals["line_ids"].append(
+                Command.create(
+                    {
+                        "display_type": "payment_term",
+                        "date_maturity": date_maturity,
+                        "balance": amount,
+                        "amount_currency": amount,
+                        "discount_date": False,
+                        "discount_balance": 0.0,
+                        "discount_amount_currency": 0.0,
+                    }
+                )
+            )
 
     def _prepare_invoice_values(self, partner, charges, journal=None):
         self.ensure_one()
         community = self.community_id
         analytic = community.analytic_account_id
+        journal = journal or community._get_sale_journal()
         vals = {
             "move_type": "out_invoice",
             "partner_id": partner.id,
             "company_id": self.company_id.id,
-            "journal_id": (journal or community._get_sale_journal()).id,
+            "journal_id": journal.id,
+            # Posting sets it from the journal, one write per invoice otherwise.
+            "checked": journal.autocheck_on_post,
             "currency_id": self.company_id.currency_id.id,
             "invoice_date": self.invoice_date,
             "invoice_origin": self.name,
             "property_billing_run_id": self.id,
             "property_community_id": community.id,
-            "invoice_line_ids": [
+            "line_ids": [
                 Command.create(
                     {
+                        "display_type": "product",
                         "product_id": charge.fee_item_id.product_id.id,
                         "name": charge.label,
                         "quantity": 1.0,
@@ -787,8 +931,10 @@ class PropertyBillingRun(models.Model):
         other share partners, the defaults for internal users.
         """
         moves = moves.filtered(
-            lambda move: move.partner_id
-            and move.partner_id not in move.sudo().message_partner_ids
+            lambda move: (
+                move.partner_id
+                and move.partner_id not in move.sudo().message_partner_ids
+            )
         )
         if not moves:
             return
@@ -852,10 +998,14 @@ class PropertyBillingRun(models.Model):
 
     def _finish(self):
         self.ensure_one()
-        billed = self.charge_ids.filtered(lambda c: c.state == "invoiced")
+        self.invalidate_recordset()
         # Failed means there was something to bill and none of it was billed;
         # a run whose charges were all billed before is done.
-        failed = not billed and not self.skipped_count and bool(self.error_ids)
+        failed = (
+            not self.billed_unit_count
+            and not self.skipped_count
+            and bool(self.error_ids)
+        )
         self.write(
             {
                 "state": "failed" if failed else "done",

@@ -30,6 +30,14 @@ class PropertyBillingRun(models.Model):
     # feature per file, rather than in one file for every feature.
     _inherit = "property.billing.run"  # pylint: disable=consider-merging-classes-inherited
 
+    def _get_fee_unit_fees(self):
+        # Metered fees are billed from readings, below, not from their rate.
+        return (
+            super()
+            ._get_fee_unit_fees()
+            .filtered(lambda fee: fee.fee_item_id.calculation != "metered")
+        )
+
     def _collect_charge_values(self):
         charge_vals, error_vals = super()._collect_charge_values()
         unit_fees = self._get_unit_fees().filtered(
@@ -37,10 +45,6 @@ class PropertyBillingRun(models.Model):
         )
         if not unit_fees:
             return charge_vals, error_vals
-        # The core computes metered fee items as fixed fees: replace them.
-        metered_ids = set(unit_fees.fee_item_id.ids)
-        charge_vals = [v for v in charge_vals if v["fee_item_id"] not in metered_ids]
-        error_vals = [v for v in error_vals if v["fee_item_id"] not in metered_ids]
         shared = unit_fees.filtered(lambda fee: fee.fee_item_id.is_shared_cost)
         own_vals, own_errors = self._collect_metered_values(unit_fees - shared)
         shared_vals, shared_errors = self._collect_shared_values(shared)

@@ -11,3 +11,7 @@ from . import test_meter_billing
 from . import test_meter_readings
 from . import test_late_fee_accrual
 from . import test_late_fee_billing
+from . import test_invoice_lines
+from . import test_notification
+from . import test_package
+from . import test_advance_payment

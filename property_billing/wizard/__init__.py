@@ -5,3 +5,5 @@ from . import property_meter_reading_entry
 from . import property_meter_reading_import
 from . import property_meter_reading_correction
 from . import property_late_fee_waive
+from . import property_package_sell
+from . import account_payment_register_advance

@@ -1,0 +1,6 @@
+from . import property_refund_policy
+from . import property_refund_request
+from . import property_refund_request_payment
+from . import account_move
+from . import account_payment
+from . import payment_transaction

@@ -1,0 +1,224 @@
+from urllib.parse import urlsplit
+
+from lxml import html
+
+from odoo import fields, http
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
+
+from .common import RefundCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortalRefund(RefundCommon, HttpCase):
+    """Owners A and B each paid a bill; each may act on his own bill only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_a = cls._create_portal_user("refund_owner_a", cls.owner_a)
+        cls.user_b = cls._create_portal_user("refund_owner_b", cls.owner_b)
+
+    @classmethod
+    def _create_portal_user(cls, login, partner):
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            groups="base.group_portal",
+            name=partner.name,
+            partner_id=partner.id,
+            company_id=cls.company.id,
+            tz="UTC",
+        )
+
+    def setUp(self):
+        super().setUp()
+        today = fields.Date.today()
+        self.bill_a = self._create_bill(self.unit_a, 1200.00)
+        self.bill_b = self._create_bill(self.unit_b, 1200.00)
+        self._pay(self.bill_a, 1200.00, today)
+        self._pay(self.bill_b, 1200.00, today)
+        self.request_b = self._new_request(self.bill_b, amount=50.00)
+        self.request_b.action_submit()
+
+    def _requests_of(self, bill):
+        return self.env["property.refund.request"].search([("move_id", "=", bill.id)])
+
+    def _page(self, url):
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        return response, html.fromstring(response.content)
+
+    def _post_form(self, bill, **values):
+        return self.url_open(
+            f"/my/refunds/new/{bill.id}",
+            data={"csrf_token": http.Request.csrf_token(self), **values},
+        )
+
+    # ------------------------------------------------------------
+    # PAGES
+    # ------------------------------------------------------------
+
+    def test_owner_creates_and_follows_request(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        response, page = self._page(f"/my/refunds/new/{self.bill_a.id}")
+        self.assertEqual(
+            urlsplit(response.url).path, f"/my/refunds/new/{self.bill_a.id}"
+        )
+        self.assertIn(self.bill_a.name, page.text_content())
+
+        response = self._post_form(
+            self.bill_a, amount="250.00", reason="not_delivered", description="Lift out"
+        )
+        request = self._requests_of(self.bill_a)
+        self.assertEqual(len(request), 1)
+        self.assertEqual(urlsplit(response.url).path, f"/my/refunds/{request.id}")
+        self.assertRecordValues(
+            request,
+            [
+                {
+                    "state": "submitted",
+                    "amount": 250.00,
+                    "reason": "not_delivered",
+                    "partner_id": self.owner_a.id,
+                }
+            ],
+        )
+        self.assertIn("Submitted for 250.00", request.message_ids[0].body)
+
+        _response, page = self._page("/my/refunds")
+        ids = {
+            int(row.get("data-refund-id"))
+            for row in page.xpath("//tr[@data-refund-id]")
+        }
+        self.assertEqual(ids, {request.id})
+        self.assertNotIn(self.request_b.name, page.text_content())
+
+        _response, page = self._page(f"/my/refunds/{request.id}")
+        self.assertIn("250.00", page.text_content())
+        self.assertIn("Submitted", page.text_content())
+
+    def test_rejected_amount_shows_error(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        response = self._post_form(self.bill_a, amount="1300.00", reason="other")
+        page = html.fromstring(response.content)
+        error = page.xpath("//div[contains(@class, 'o_property_refund_error')]")
+        self.assertEqual(len(error), 1)
+        self.assertIn("at most 1,200.00", error[0].text_content())
+        self.assertFalse(self._requests_of(self.bill_a))
+
+    def test_property_page_links_to_refunds(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page("/my/property")
+        links = page.xpath("//p[contains(@class, 'o_property_refunds_link')]/a/@href")
+        self.assertEqual(links, ["/my/refunds"])
+
+    def test_bill_page_links_to_refund(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
+        links = page.xpath("//a[contains(@class, 'o_property_refund_link')]/@href")
+        self.assertEqual(links, [f"/my/refunds/new/{self.bill_a.id}"])
+
+    @mute_logger("odoo.addons.property_billing_refund.controllers.portal")
+    def test_other_owner_bill_by_url(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        response, page = self._page(f"/my/refunds/new/{self.bill_b.id}")
+        self.assertEqual(urlsplit(response.url).path, "/my/refunds")
+        self.assertNotIn(self.bill_b.name, page.text_content())
+
+        response = self._post_form(self.bill_b, amount="10.00", reason="other")
+        self.assertEqual(urlsplit(response.url).path, "/my/refunds")
+        self.assertEqual(self._requests_of(self.bill_b), self.request_b)
+
+    def test_other_owner_request_by_url(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        response, page = self._page(f"/my/refunds/{self.request_b.id}")
+        self.assertEqual(urlsplit(response.url).path, "/my/refunds")
+        self.assertNotIn(self.request_b.name, page.text_content())
+
+    def test_anonymous_redirected_to_login(self):
+        response = self.url_open("/my/refunds")
+        self.assertEqual(urlsplit(response.url).path, "/web/login")
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    def test_orm_other_owner(self):
+        Request = self.env["property.refund.request"].with_user(self.user_a)
+        self.assertFalse(Request.search([]))
+        with self.assertRaises(AccessError):
+            self.request_b.with_user(self.user_a).read(["amount"])
+        with self.assertRaises(AccessError):
+            Request.create({"move_id": self.bill_b.id, "amount": 10.00})
+        with self.assertRaises(AccessError):
+            self.request_b.with_user(self.user_a).write({"amount": 1.00})
+
+    def test_orm_owner_cannot_set_state(self):
+        Request = self.env["property.refund.request"].with_user(self.user_a)
+        with self.assertRaisesRegex(AccessError, "state"):
+            Request.create(
+                {"move_id": self.bill_a.id, "amount": 10.00, "state": "done"}
+            )
+        request = Request.create({"move_id": self.bill_a.id, "amount": 10.00})
+        self.assertEqual(request.state, "draft")
+        with self.assertRaises(AccessError):
+            request.action_approve()
+        with self.assertRaises(AccessError):
+            request.write({"state": "done"})
+
+    def test_bill_page_shows_refund(self):
+        request = self._new_request(self.bill_a, amount=600.00)
+        request.action_submit()
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
+        self.assertTrue(
+            page.xpath("//*[contains(@class, 'o_property_bill_refund_open')]")
+        )
+
+        request.action_approve()
+        self._confirm_transfer(request)
+        _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
+        refunded = page.xpath("//*[contains(@class, 'o_property_bill_refunded')]")
+        self.assertEqual(len(refunded), 1)
+        self.assertIn("600.00", refunded[0].text_content())
+        self.assertFalse(
+            page.xpath("//*[contains(@class, 'o_property_bill_refund_open')]")
+        )
+        _response, page = self._page(f"/my/refunds/{request.id}")
+        self.assertIn(
+            "Refunded",
+            page.xpath("//*[contains(@class, 'o_property_refund_state')]")[
+                0
+            ].text_content(),
+        )
+
+    @mute_logger("odoo.http")
+    def test_rpc_other_owner(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        model = "property.refund.request"
+
+        def call(method, args, kwargs=None):
+            return self.make_jsonrpc_request(
+                f"/web/dataset/call_kw/{model}/{method}",
+                {
+                    "model": model,
+                    "method": method,
+                    "args": args,
+                    "kwargs": kwargs or {},
+                },
+            )
+
+        found = call("search_read", [[]], {"fields": ["name"]})
+        self.assertEqual(found, [])
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("read", [self.request_b.ids, ["amount"]])
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("create", [{"move_id": self.bill_b.id, "amount": 10.00}])
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("action_approve", [self.request_b.ids])
+        self.assertEqual(self._requests_of(self.bill_b), self.request_b)
+        self.assertEqual(self.request_b.state, "submitted")
