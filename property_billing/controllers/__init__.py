@@ -2,3 +2,4 @@ from . import portal
 from . import portal_notification
 from . import portal_package
 from . import portal_advance
+from . import statement

@@ -38,3 +38,5 @@ from . import res_partner_advance
 from . import account_payment_advance
 from . import payment_transaction_advance
 from . import property_billing_run_advance
+from . import account_move_opening_arrears
+from . import res_partner_statement

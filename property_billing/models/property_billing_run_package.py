@@ -18,20 +18,21 @@ class PropertyBillingRun(models.Model):
     )
     package_covered_note = fields.Text(readonly=True, copy=False)
 
-    def _collect_charge_values(self):
+    def _prepare_preview(self):
+        self.write({"package_covered_count": 0, "package_covered_note": False})
+        return super()._prepare_preview()
+
+    def _filter_charge_values(self, charge_vals, error_vals):
         """Drop the charges that a paid package covers, and list them on the run.
 
         A charge is covered when a paid subscription of its unit covers its
-        fee item over its whole period. An unpaid package covers nothing.
+        fee item over its whole period. An unpaid package covers nothing. The
+        preview calls this once per batch, so the count and the note add up.
         """
-        charge_vals, error_vals = super()._collect_charge_values()
+        charge_vals, error_vals = super()._filter_charge_values(charge_vals, error_vals)
         charge_vals, covered = self._filter_package_covered(charge_vals)
-        self.write(
-            {
-                "package_covered_count": len(covered),
-                "package_covered_note": self._format_package_covered(covered),
-            }
-        )
+        if covered:
+            self._add_package_covered(covered)
         return charge_vals, error_vals
 
     def _filter_package_covered(self, charge_vals):
@@ -74,11 +75,15 @@ class PropertyBillingRun(models.Model):
                 covered.append((vals, subscription))
         return to_bill, covered
 
-    def _format_package_covered(self, covered):
-        if not covered:
-            return False
-        lines = []
-        for vals, subscription in covered[:COVERED_SHOWN]:
+    def _add_package_covered(self, covered):
+        """Add one batch's covered charges to the run's count and note.
+
+        The note names the first few charges and counts the others.
+        """
+        self.ensure_one()
+        shown_before = min(self.package_covered_count, COVERED_SHOWN)
+        lines = (self.package_covered_note or "").split("\n")[:shown_before]
+        for vals, subscription in covered[: COVERED_SHOWN - shown_before]:
             lines.append(
                 _(
                     "%(unit)s %(fee)s %(start)s to %(end)s: covered by package "
@@ -93,6 +98,9 @@ class PropertyBillingRun(models.Model):
                     date_end=subscription.date_end,
                 )
             )
-        if len(covered) > COVERED_SHOWN:
-            lines.append(_("and %(count)s more", count=len(covered) - COVERED_SHOWN))
-        return "\n".join(lines)
+        count = self.package_covered_count + len(covered)
+        if count > COVERED_SHOWN:
+            lines.append(_("and %(count)s more", count=count - COVERED_SHOWN))
+        self.write(
+            {"package_covered_count": count, "package_covered_note": "\n".join(lines)}
+        )

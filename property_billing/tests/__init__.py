@@ -15,3 +15,6 @@ from . import test_invoice_lines
 from . import test_notification
 from . import test_package
 from . import test_advance_payment
+from . import test_collection_report
+from . import test_statement
+from . import test_arrears_import

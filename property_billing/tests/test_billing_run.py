@@ -1,4 +1,5 @@
 from datetime import date
+from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
@@ -6,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import RecordCapturer, tagged
 from odoo.tools import mute_logger
 
+from ..models import property_billing_run
 from .common import PropertyBillingCommon
 
 
@@ -217,6 +219,31 @@ class TestBillingRun(PropertyBillingCommon):
         # 89.50 × 3.15 = 281.925, rounded to the yuan: 282.
         self.assertAlmostEqual(run.charge_ids.amount, 282.00, places=2)
         self.assertAlmostEqual(run.amount_total, 282.00, places=2)
+
+    def test_preview_in_batches_same_charges(self):
+        self.unit_3.owner_id = False
+        whole = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+        whole.action_preview()
+        expected = sorted(
+            (c.unit_id.code, c.fee_item_id.code, c.amount) for c in whole.charge_ids
+        )
+        whole.unlink()
+        with patch.object(property_billing_run, "PREVIEW_BATCH_SIZE", 1):
+            batched = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+            batched.action_preview()
+        self.assertEqual(
+            sorted(
+                (c.unit_id.code, c.fee_item_id.code, c.amount)
+                for c in batched.charge_ids
+            ),
+            expected,
+        )
+        # Units 101 and 102 bill 250.60 + 10.00 and 336.14 + 10.00.
+        self.assertEqual(batched.charge_count, 4)
+        self.assertEqual(batched.amount_preview, 606.74)
+        self.assertEqual(batched.partner_total, 1)
+        # Unit 201 has no owner: one error, not one per fee.
+        self.assertEqual(batched.error_count, 1)
 
     def test_payment_terms_set_due_date(self):
         self.community.payment_term_id = self.env.ref(

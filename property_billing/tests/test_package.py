@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from freezegun import freeze_time
@@ -9,6 +10,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import BaseCase, HttpCase, new_test_user, tagged
 
+from ..models import property_billing_run
 from ..tools import packages
 from .common import PropertyBillingCommon
 
@@ -209,6 +211,21 @@ class TestPackageBilling(PackageCommon):
         run.action_generate()
         bill_a = run.invoice_ids.filtered(lambda m: m.partner_id == self.owner_a)
         self.assertEqual(bill_a.amount_total, 10.00)
+
+    def test_covered_charges_added_up_over_batches(self):
+        subscription_a = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
+        subscription_b = self._sell(self.package_year, self.unit_b, date(2026, 1, 1))
+        self._pay(subscription_a.move_id)
+        self._pay(subscription_b.move_id)
+        # One unit fee per preview batch: each covered charge is in its own batch.
+        with patch.object(property_billing_run, "PREVIEW_BATCH_SIZE", 1):
+            run = self._march_run()
+        self.assertEqual(run.package_covered_count, 2)
+        self.assertEqual(len(run.package_covered_note.split("\n")), 2)
+        self.assertEqual(
+            sorted((c.unit_id.code, c.fee_item_id.code) for c in run.charge_ids),
+            [(self.unit_a.code, "GARB"), (self.unit_b.code, "GARB")],
+        )
 
     def test_unpaid_package_covers_nothing(self):
         self._sell(self.package_year, self.unit_a, date(2026, 1, 1))

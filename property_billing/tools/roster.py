@@ -196,18 +196,21 @@ def normalize_header(header):
     return re.sub(r"[\s\-]+", "_", text).strip("_")
 
 
-def map_headers(headers):
+def map_headers(headers, aliases=None, required=REQUIRED_COLUMNS):
     """Map each roster column to its position in the header row.
 
     :param list headers: the header row as read
+    :param dict aliases: accepted headers by column; ``HEADER_ALIASES`` when
+        None, another table for files other than rosters
+    :param tuple required: columns the file must have
     :return: (dict column → index, list of headers that match no column)
     :raise RosterFileError: when a required column is missing or a column
         appears twice
     """
     lookup = {
         normalize_header(alias): column
-        for column, aliases in HEADER_ALIASES.items()
-        for alias in aliases
+        for column, column_aliases in (aliases or HEADER_ALIASES).items()
+        for alias in column_aliases
     }
     positions = {}
     unknown = []
@@ -224,7 +227,7 @@ def map_headers(headers):
                 headers=[headers[positions[column]], header],
             )
         positions[column] = index
-    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+    missing = [column for column in required if column not in positions]
     if missing:
         raise RosterFileError("missing_columns", columns=missing)
     return positions, unknown

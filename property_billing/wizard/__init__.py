@@ -7,3 +7,6 @@ from . import property_meter_reading_correction
 from . import property_late_fee_waive
 from . import property_package_sell
 from . import account_payment_register_advance
+from . import property_arrears_import
+from . import property_statement_wizard
+from . import property_billing_dashboard
