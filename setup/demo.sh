@@ -12,6 +12,8 @@ usage: setup/demo.sh [options]
   --db NAME          database name (default: property_billing_demo)
   --reset            drop the database first if it exists
   --http-port PORT   port to serve Odoo on (default: 8069)
+  --wechat-port PORT port of the local WeChat Pay emulator (default: 8169)
+  --no-wechat        do not offer WeChat Pay through the emulator
   -h, --help         show this help
 
 Environment: PYTHON, ODOO_SRC, PGHOST, PGPORT, PGUSER, PGPASSWORD (see README.md).
@@ -21,6 +23,8 @@ USAGE
 DB="property_billing_demo"
 RESET=0
 HTTP_PORT=8069
+WECHAT_PORT=8169
+WECHAT=1
 MODULES="property_billing,property_billing_wechat,property_billing_refund,payment_demo"
 
 while [ $# -gt 0 ]; do
@@ -34,6 +38,11 @@ while [ $# -gt 0 ]; do
             HTTP_PORT="${2:?--http-port needs a value}"
             shift
             ;;
+        --wechat-port)
+            WECHAT_PORT="${2:?--wechat-port needs a value}"
+            shift
+            ;;
+        --no-wechat) WECHAT=0 ;;
         -h | --help)
             usage
             exit 0
@@ -79,12 +88,42 @@ fi
 owner_login="$(sed -n 's/^OWNER_LOGIN=//p' <<<"$summary")"
 grep -v '^OWNER_LOGIN=' <<<"$summary"
 
+# WeChat Pay has no sandbox: the demo offers it through the local emulator,
+# which generates new keys at each start and stops with Odoo.
+wechat_lines=""
+if [ "$WECHAT" = 1 ]; then
+    WECHAT_CREDENTIALS="$LOCAL_DIR/$DB-wechat-pay.json"
+    WECHAT_LOG="$LOCAL_DIR/$DB-wechat-pay.log"
+    rm -f "$WECHAT_CREDENTIALS"
+    log "starting the WeChat Pay emulator on http://127.0.0.1:$WECHAT_PORT (log $WECHAT_LOG)"
+    "$PYTHON" "$REPO_ROOT/property_billing_wechat/tests/wechat_pay_emulator.py" \
+        --port "$WECHAT_PORT" --credentials "$WECHAT_CREDENTIALS" >"$WECHAT_LOG" 2>&1 &
+    WECHAT_PID=$!
+    trap 'kill "$WECHAT_PID" 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do
+        [ -s "$WECHAT_CREDENTIALS" ] && break
+        kill -0 "$WECHAT_PID" 2>/dev/null ||
+            die "the WeChat Pay emulator stopped: $(tail -n 5 "$WECHAT_LOG")"
+        sleep 0.2
+    done
+    [ -s "$WECHAT_CREDENTIALS" ] ||
+        die "the WeChat Pay emulator did not start (log $WECHAT_LOG)."
+    PB_WECHAT_CREDENTIALS="$WECHAT_CREDENTIALS" PB_HTTP_PORT="$HTTP_PORT" \
+        pb_odoo shell --addons-path "$PB_ADDONS_PATH" -d "$DB" --no-http \
+        <"$REPO_ROOT/setup/demo_wechat.py" 2>>"$SHELL_LOG" ||
+        die "enabling WeChat Pay failed (log $SHELL_LOG)."
+    wechat_lines="  WeChat Pay:   choose WeChat Pay on a bill, then pay its QR code on
+                http://127.0.0.1:$WECHAT_PORT/ (the emulator plays the payer)"
+fi
+
 cat <<EOF
 
 Odoo is starting on http://localhost:$HTTP_PORT (database $DB); stop it with Ctrl+C.
   back office:  login admin, password admin
   owner portal: login $owner_login, password owner
+$wechat_lines
 
 EOF
-exec "$PYTHON" -m odoo --addons-path "$PB_ADDONS_PATH" -d "$DB" --db-filter "^$DB\$" \
+# Not exec: the EXIT trap stops the emulator when Odoo stops.
+"$PYTHON" -m odoo --addons-path "$PB_ADDONS_PATH" -d "$DB" --db-filter "^$DB\$" \
     --http-interface 127.0.0.1 --http-port "$HTTP_PORT"
