@@ -84,7 +84,7 @@ class PropertyPackagePortal(PropertyPortal):
 
     @staticmethod
     def _parse_record_id(value):
-        """Return ``value`` of a form as a record id, or None if it is none."""
+        """Return ``value`` of a form as a record id, or None if it cannot be one."""
         try:
             record_id = int(value)
         except (TypeError, ValueError):
