@@ -1,3 +1,5 @@
+import math
+
 from werkzeug.urls import url_encode
 
 from odoo import http
@@ -38,9 +40,11 @@ class PropertyAdvancePortal(PropertyNotificationPortal):
         """Open Odoo's payment page for an advance of ``amount``."""
         currency = request.env.company.currency_id
         try:
-            amount = currency.round(float(amount or 0))
-        except ValueError:
+            amount = float(amount or 0)
+        except (TypeError, ValueError):
             amount = 0.0
+        # "inf" and "nan" parse as floats but are no amount.
+        amount = currency.round(amount) if math.isfinite(amount) else 0.0
         if currency.compare_amounts(amount, 0.0) <= 0:
             return request.redirect("/my/property?advance_error=1")
         partner = request.env.user.partner_id

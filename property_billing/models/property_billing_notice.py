@@ -229,7 +229,8 @@ class PropertyPaymentNoticeReport(models.AbstractModel):
         """Return the partner's posted bills from before the period, still unpaid.
 
         "In payment" and "blocked" bills are left out, as on the portal: the
-        first are paid, and an accountant put the others on hold.
+        first are paid, and an accountant put the others on hold. Invoices
+        without a community, such as prepaid packages, are no property bills.
         """
         first = invoices[0]
         return self.env["account.move"].search(
@@ -237,6 +238,7 @@ class PropertyPaymentNoticeReport(models.AbstractModel):
                 ("company_id", "=", first.company_id.id),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
+                ("property_community_id", "!=", False),
                 ("payment_state", "in", ("not_paid", "partial")),
                 ("commercial_partner_id", "=", first.commercial_partner_id.id),
                 ("invoice_date", "<", period_start),

@@ -91,7 +91,7 @@ class PropertyLateFee(models.Model):
     line_ids = fields.One2many(
         comodel_name="property.late.fee.line",
         inverse_name="late_fee_id",
-        string="Billed",
+        string="Billed Lines",
         readonly=True,
     )
     amount_billed = fields.Monetary(string="Billed", compute="_compute_amount_billed")

@@ -250,6 +250,18 @@ class PropertyPackageSubscription(models.Model):
                     unit=self.unit_id.display_name,
                 )
             )
+        billed_until = self._get_billed_until(self.unit_id, package.fee_item_ids)
+        if billed_until and billed_until >= self.date_start:
+            raise UserError(
+                _(
+                    "Unit %(unit)s is already billed until %(end)s for some fee items "
+                    "of package %(package)s: start the package on %(next)s or later.",
+                    unit=self.unit_id.display_name,
+                    end=billed_until,
+                    package=package.name,
+                    next=self._get_first_start_after(billed_until),
+                )
+            )
         overlapping = self.search(
             [
                 ("id", "!=", self.id),
@@ -274,6 +286,63 @@ class PropertyPackageSubscription(models.Model):
                     next=overlapping.date_end + timedelta(days=1),
                 )
             )
+
+    @api.model
+    def _get_billed_until(self, unit, fee_items):
+        """Return the last day ``unit`` is already billed for ``fee_items``.
+
+        Only live charges count, those on an invoice that is not cancelled.
+
+        :return: a date, or None when none of the fee items was billed
+        """
+        charge = (
+            self.env["property.billing.charge"]
+            .sudo()
+            .search(
+                [
+                    ("unit_id", "=", unit.id),
+                    ("fee_item_id", "in", fee_items.ids),
+                    ("state", "=", "invoiced"),
+                ],
+                order="period_end desc",
+                limit=1,
+            )
+        )
+        return charge.period_end or None
+
+    @api.model
+    def _get_first_start_after(self, day):
+        """Return the 1st of the month after ``day``, or the next day if a 1st."""
+        next_day = day + timedelta(days=1)
+        if next_day.day == 1:
+            return next_day
+        return periods.add_months(next_day, 1)
+
+    @api.model
+    def _get_next_start(self, unit, package, today):
+        """Return the first day a new ``package`` can cover for ``unit``.
+
+        The 1st of the month after ``today``, moved past the unit's live
+        subscriptions and past the periods already billed for the package's
+        fee items, so no month is paid twice.
+        """
+        fee_items = package.fee_item_ids
+        start = periods.add_months(periods.month_start(today), 1)
+        last = self.search(
+            [
+                ("unit_id", "=", unit.id),
+                ("state", "in", ("invoiced", "paid")),
+                ("fee_item_ids", "in", fee_items.ids),
+            ],
+            order="date_end desc",
+            limit=1,
+        )
+        if last and last.date_end >= start:
+            start = self._get_first_start_after(last.date_end)
+        billed_until = self._get_billed_until(unit, fee_items)
+        if billed_until and billed_until >= start:
+            start = self._get_first_start_after(billed_until)
+        return start
 
     @api.model
     def _get_unit_fee(self, unit, fee_item, day):
@@ -354,9 +423,12 @@ class PropertyPackageSubscription(models.Model):
                 )
             )
         today = fields.Date.context_today(self)
+        # A portal user buying the package is the customer, not the salesperson.
+        user = self.env.user
         return {
             "move_type": "out_invoice",
             "partner_id": self.partner_id.id,
+            "invoice_user_id": False if user.share else user.id,
             "company_id": self.company_id.id,
             "journal_id": community._get_sale_journal().id,
             "invoice_date": today,

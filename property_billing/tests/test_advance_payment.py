@@ -229,3 +229,23 @@ class TestAdvancePortal(HttpCase, AdvanceCommon):
             "Enter an amount above zero",
             html.fromstring(response.content).text_content(),
         )
+
+    def test_amount_not_a_number_rejected(self):
+        self.authenticate("owner_a_advance", "owner_a_advance")
+        page = self._page()
+        csrf = page.xpath(
+            "//form[hasclass('o_property_advance_form')]//input[@name='csrf_token']"
+        )[0].get("value")
+        for amount in ("inf", "-inf", "nan", "1e400", "abc"):
+            response = self.url_open(
+                "/my/property/advance",
+                data={"csrf_token": csrf, "amount": amount},
+            )
+            self.assertEqual(response.status_code, 200, amount)
+            self.assertEqual(urlsplit(response.url).path, "/my/property", amount)
+            self.assertIn(
+                "Enter an amount above zero, such as 500.00",
+                html.fromstring(response.content).text_content(),
+                amount,
+            )
+        self.assertFalse(self.env["payment.transaction"].search([]))

@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from .test_late_fee_accrual import LateFeeCommon
 
@@ -191,3 +191,14 @@ class TestLateFeeMonthly(LateFeeCommon):
         self.assertEqual(len(runs), 1)
         self.assertEqual(len(runs.invoice_ids), 1)
         self.assertEqual(runs.invoice_ids.amount_total, 15.00)
+
+
+@tagged("post_install", "-at_install")
+class TestLateFeeLabels(TransactionCase):
+    def test_field_labels_distinct(self):
+        # Odoo warns at install when two fields of a model share a label.
+        labels = {}
+        for name, field in self.env["property.late.fee"]._fields.items():
+            labels.setdefault(field.string, []).append(name)
+        shared = {label: names for label, names in labels.items() if len(names) > 1}
+        self.assertEqual(shared, {})

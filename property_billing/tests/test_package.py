@@ -152,6 +152,20 @@ class TestPackageSale(PackageCommon):
         with self.assertRaisesRegex(UserError, "start this one on 2027-01-01"):
             self._sell(self.package_year, self.unit_a, date(2026, 6, 1))
 
+    def test_sale_in_billed_month_rejected(self):
+        run = self._create_run(date(2026, 1, 1), date(2026, 2, 28))
+        run.action_preview()
+        run.action_generate()
+        with self.assertRaisesRegex(UserError, "billed until 2026-02-28"):
+            self._sell(self.package_year, self.unit_a, date(2026, 2, 1))
+        self.assertFalse(
+            self.env["property.package.subscription"].search([("state", "!=", "draft")])
+        )
+        # Once the February bill is cancelled, February can be sold again.
+        run.invoice_ids.filtered(lambda m: m.partner_id == self.owner_a).button_cancel()
+        subscription = self._sell(self.package_year, self.unit_a, date(2026, 2, 1))
+        self.assertEqual(subscription.state, "invoiced")
+
     def test_start_on_first_of_month(self):
         with self.assertRaises(ValidationError):
             self._sell(self.package_year, self.unit_a, date(2026, 1, 15))
@@ -458,6 +472,153 @@ class TestPackagePortal(HttpCase, PackageCommon):
         self.assertEqual(
             urlsplit(response.url).path, f"/my/invoices/{renewal.move_id.id}"
         )
+
+    @freeze_time("2026-01-20 03:00:00")
+    def test_offer_starts_after_billed_months(self):
+        run = self._create_run(date(2026, 1, 1), date(2026, 2, 28))
+        run.action_preview()
+        run.action_generate()
+        billed = self.env["property.billing.charge"].search(
+            [
+                ("unit_id", "=", self.unit_a.id),
+                ("fee_item_id", "=", self.fee_management.id),
+                ("state", "=", "invoiced"),
+            ]
+        )
+        self.assertEqual(max(billed.mapped("period_end")), date(2026, 2, 28))
+        self.authenticate("owner_a_package", "owner_a_package")
+        page = self._page()
+        offers = page.xpath("//tr[hasclass('o_property_package_offer')]")
+        self.assertEqual(len(offers), 1)
+        start = offers[0].xpath(".//td[hasclass('o_property_package_start')]")[0]
+        self.assertEqual(start.text_content().strip(), "03/01/2026")
+        self.url_open(
+            "/my/property/packages/buy",
+            data={
+                "csrf_token": self._csrf(page),
+                "unit_id": self.unit_a.id,
+                "package_id": self.package_year.id,
+            },
+        )
+        subscription = self.env["property.package.subscription"].search(
+            [("unit_id", "=", self.unit_a.id)]
+        )
+        self.assertRecordValues(
+            subscription,
+            [
+                {
+                    "state": "invoiced",
+                    "date_start": date(2026, 3, 1),
+                    "date_end": date(2027, 2, 28),
+                    "amount_total": 2824.92,
+                }
+            ],
+        )
+        self.assertIn(
+            "2026-03-01 to 2027-02-28", subscription.move_id.invoice_line_ids.name
+        )
+
+    @freeze_time("2026-02-10 03:00:00")
+    def test_only_billing_partner_buys_or_renews(self):
+        tenant = self.env["res.partner"].create(
+            {"name": "Tenant T", "street": "1 Tenant Road", "email": "t@example.com"}
+        )
+        new_test_user(
+            self.env,
+            login="tenant_package",
+            password="tenant_package",
+            groups="base.group_portal",
+            partner_id=tenant.id,
+            company_id=self.company.id,
+            tz="UTC",
+        )
+        self.unit_a.billing_partner_id = tenant
+        Subscription = self.env["property.package.subscription"]
+
+        # The owner of unit 1-101 is not billed for it: no offer, no sale.
+        self.authenticate("owner_a_package", "owner_a_package")
+        page = self._page()
+        self.assertFalse(page.xpath("//tr[hasclass('o_property_package_offer')]"))
+        response = self.url_open(
+            "/my/property/packages/buy",
+            data={
+                # No offer, so no form on the packages page: take the token
+                # of the advance payment form.
+                "csrf_token": self._csrf(self._page("/my/property")),
+                "unit_id": self.unit_a.id,
+                "package_id": self.package_year.id,
+            },
+        )
+        self.assertEqual(urlsplit(response.url).path, "/my/property/packages")
+        self.assertNotIn("Tenant T", response.text)
+        self.assertNotIn("1 Tenant Road", response.text)
+        self.assertFalse(Subscription.search([]))
+
+        # The tenant, who receives the unit's bills, buys it.
+        self.authenticate("tenant_package", "tenant_package")
+        page = self._page()
+        offers = page.xpath("//tr[hasclass('o_property_package_offer')]")
+        self.assertEqual(len(offers), 1)
+        self.url_open(
+            "/my/property/packages/buy",
+            data={
+                "csrf_token": self._csrf(page),
+                "unit_id": self.unit_a.id,
+                "package_id": self.package_year.id,
+            },
+        )
+        subscription = Subscription.search([])
+        self.assertRecordValues(
+            subscription,
+            [
+                {
+                    "partner_id": tenant.id,
+                    "date_start": date(2026, 3, 1),
+                    "amount_total": 2824.92,
+                }
+            ],
+        )
+        self.assertEqual(subscription.move_id.partner_id, tenant)
+        self.assertFalse(subscription.move_id.invoice_user_id)
+        self._pay(subscription.move_id)
+        self.assertEqual(subscription.state, "paid")
+
+        # A paid package of a unit billed to someone else is not renewed for him.
+        subscription.partner_id = self.owner_a
+        self.authenticate("owner_a_package", "owner_a_package")
+        response = self.url_open(
+            f"/my/property/package/{subscription.id}/renew",
+            data={"csrf_token": self._csrf(self._page("/my/property"))},
+        )
+        self.assertEqual(urlsplit(response.url).path, "/my/property/packages")
+        self.assertEqual(Subscription.search_count([]), 1)
+
+    def test_staff_sale_keeps_salesperson(self):
+        subscription = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
+        self.assertEqual(subscription.move_id.invoice_user_id, self.env.user)
+
+    def test_tampered_ids_rejected(self):
+        self.authenticate("owner_a_package", "owner_a_package")
+        csrf = self._csrf(self._page())
+        for unit_id, package_id in (
+            ("abc", self.package_year.id),
+            (self.unit_a.id, "1.5"),
+            ("", self.package_year.id),
+            ("99999999999999999999", self.package_year.id),
+        ):
+            response = self.url_open(
+                "/my/property/packages/buy",
+                data={"csrf_token": csrf, "unit_id": unit_id, "package_id": package_id},
+            )
+            self.assertEqual(response.status_code, 200, unit_id)
+            self.assertEqual(urlsplit(response.url).path, "/my/property/packages")
+            error = html.fromstring(response.content).xpath(
+                "//p[hasclass('o_property_package_error')]"
+            )
+            self.assertIn(
+                "The unit or package you sent is not valid", error[0].text_content()
+            )
+        self.assertFalse(self.env["property.package.subscription"].search([]))
 
     def test_other_owner_unit_rejected(self):
         self.authenticate("owner_a_package", "owner_a_package")

@@ -3,9 +3,11 @@ import io
 from datetime import date
 from urllib.parse import urlsplit
 
+from freezegun import freeze_time
 from lxml import html
 from PIL import Image
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.pdf import PdfFileReader
@@ -205,6 +207,44 @@ class TestPaymentNotice(PropertyBillingCommon, HttpCase):
         self.assertFalse(notice["earlier_bills"])
         self.assertEqual(notice["amount_earlier_due"], 0.00)
         self.assertEqual(notice["amount_due"], 346.00)
+
+    def test_notice_leaves_out_unpaid_package(self):
+        package = self.env["property.package"].create(
+            {
+                "name": "Management fee, 3 months",
+                "months": 3,
+                "line_ids": [
+                    Command.create(
+                        {"fee_item_id": self.fee_management.id, "monthly_price": 200.00}
+                    )
+                ],
+            }
+        )
+        with freeze_time("2024-01-15"):
+            subscription = self.env["property.package.subscription"].create(
+                {
+                    "package_id": package.id,
+                    "unit_id": self.unit_a_flat.id,
+                    "date_start": date(2024, 4, 1),
+                }
+            )
+            subscription.action_confirm()
+        package_invoice = subscription.move_id
+        self.assertRecordValues(
+            package_invoice,
+            [
+                {
+                    "state": "posted",
+                    "payment_state": "not_paid",
+                    "invoice_date": date(2024, 1, 15),
+                    "amount_residual": 600.00,
+                }
+            ],
+        )
+        notice = self._notices(self.a_february)[0]
+        self.assertEqual(notice["earlier_bills"], self.a_january)
+        self.assertEqual(notice["amount_earlier_due"], 307.80)
+        self.assertEqual(notice["amount_due"], 715.60)
 
     def test_notice_values_partly_paid_current_bill(self):
         self._pay(self.a_february, 7.80)

@@ -133,9 +133,9 @@ class TestRosterImport(PropertyBillingCommon):
         self.assertEqual(self._error_messages(wizard), SAMPLE_ERRORS)
         self.assertEqual(
             wizard.summary,
-            "Nothing was imported: 8 of 141 rows have errors. Fix them in the file "
-            'and import it again, or tick "Import valid rows only" to import the 133 '
-            "valid new rows and leave the others out.",
+            "Nothing was imported. Rows with errors: 8 of 141. Fix them in the file "
+            'and import it again, or tick "Import valid rows only" to import the '
+            "valid new rows (133) and leave the others out.",
         )
 
     def test_error_report_lists_bad_rows(self):
@@ -374,6 +374,36 @@ class TestRosterImport(PropertyBillingCommon):
         self.assertEqual(zhang.name, "Zhang San")
         self.assertFalse(zhang.mobile)
         self.assertEqual(self._unit("5-1-201").owner_id, zhang)
+
+    def test_international_mobile_imported(self):
+        data = self._english_roster(
+            "Building 6,1,101,1,apartment,88.00,Claire Martin,+33 6 12 34 56 78,"
+            "2024-03-01",
+        )
+
+        checked = self.env["property.roster.import"].create(
+            {
+                "community_id": self.roster_community.id,
+                "file": base64.b64encode(data),
+                "filename": "roster.csv",
+            }
+        )
+        checked.action_check()
+        self.assertEqual(
+            checked.summary,
+            "The file is valid. New units to import: 1. Rows already imported: 0.",
+        )
+        wizard = self._import(data)
+
+        self.assertEqual(wizard.state, "done")
+        self.assertEqual(wizard.error_count, 0)
+        self.assertEqual(self._unit("6-1-101").owner_id.mobile, "+33612345678")
+        self.assertEqual(
+            wizard.summary,
+            "Units created: 1. Buildings created: 1. Owners created: 1. Unit fees "
+            "created: 0. Rows already imported: 0. Rows with errors left out: 0; "
+            "see the list and the error report.",
+        )
 
     def test_mobile_of_another_contact(self):
         self.env["res.partner"].create(

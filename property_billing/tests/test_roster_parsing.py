@@ -51,6 +51,12 @@ class TestRosterValues(BaseCase):
             ("8613800000019", "13800000019"),
             ("0086-13800000019", "13800000019"),
             ("１３８００００００１９", "13800000019"),
+            ("+33612345678", "+33612345678"),
+            ("+33 6 12 34 56 78", "+33612345678"),
+            ("0033 6-12-34-56-78", "+33612345678"),
+            ("+1 (212) 555-0100", "+12125550100"),
+            ("+86 571 8888 6666", "+8657188886666"),
+            ("0571-88886666", "057188886666"),
             ("", ""),
             ("  ", ""),
         ]
@@ -59,17 +65,22 @@ class TestRosterValues(BaseCase):
 
     def test_mobile_rejected(self):
         for value in (
-            "1380000001",
-            "138000000190",
-            "12800000019",
-            "010-12345678",
+            "12345",
+            "+1234",
+            "+0612345678",
+            "1234567890123456",
+            "+33 6 12 34 56 78 90 12 3",
+            "138-0000-001x",
+            "+",
             "abc",
         ):
             self.assertIssue(roster.parse_mobile, value, "mobile_invalid")
 
     def test_mobile_key_of_stored_number(self):
         self.assertEqual(roster.mobile_key("+86 139-0000-0041"), "13900000041")
-        self.assertEqual(roster.mobile_key("0571-1234567"), "")
+        self.assertEqual(roster.mobile_key("+33 6 12 34 56 78"), "+33612345678")
+        self.assertEqual(roster.mobile_key("0571-1234567"), "05711234567")
+        self.assertEqual(roster.mobile_key("ext. 12"), "")
         self.assertEqual(roster.mobile_key(False), "")
 
     def test_date_normalised(self):

@@ -52,6 +52,9 @@ ACCEPTED_UNIT_TYPES = "住宅/apartment, 商铺/shop, 车位/parking, 储藏室/
 # Suffixes of the area cell, compared after NFKC, which turns ㎡ into m2.
 AREA_SUFFIXES = ("平方米", "平方", "平米", "sqm", "m2", "m²", "㎡")
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+# Any other phone number: E.164 (+, a country code that does not start with
+# 0, at most 15 digits in all) or a national number of 6 to 15 digits.
+PHONE_RE = re.compile(r"\+[1-9]\d{5,14}|\d{6,15}")
 DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 COMPACT_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 FLOOR_RE = re.compile(r"([-+]?\d+)\s*(?:层|楼|f)?")
@@ -278,28 +281,33 @@ def parse_area(value):
 
 
 def parse_mobile(value):
-    """Parse a mainland mobile number written with spaces, dashes or +86.
+    """Parse a phone number written with spaces, dashes or brackets.
 
-    :return: the 11 digits, or "" when the cell is empty
+    A mainland Chinese mobile, with or without +86, 0086 or 86, becomes its
+    11 digits, as owners are matched on them. Any other number is kept as
+    written without separators: + (or 00) with the country code and up to
+    15 digits, or a national number of 6 to 15 digits.
+
+    :return: the normalised number, or "" when the cell is empty
     :raise ValueError: with code ``mobile_invalid``
     """
     text = normalize_text(value)
     digits = re.sub(r"[\s\-()./]", "", text)
     if not digits:
         return ""
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    if not MOBILE_RE.fullmatch(digits):
-        raise ValueError("mobile_invalid")
-    return digits
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    for prefix in ("+86", "86"):
+        national = digits.removeprefix(prefix)
+        if national != digits and MOBILE_RE.fullmatch(national):
+            return national
+    if MOBILE_RE.fullmatch(digits) or PHONE_RE.fullmatch(digits):
+        return digits
+    raise ValueError("mobile_invalid")
 
 
 def mobile_key(value):
-    """Return the 11-digit form of a stored mobile number, or "" if it has none."""
+    """Return the normalised form of a stored phone number, or "" if it has none."""
     try:
         return parse_mobile(value)
     except ValueError:

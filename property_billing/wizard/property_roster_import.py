@@ -688,10 +688,10 @@ class PropertyRosterImport(models.TransientModel):
         unchanged = len(lines.filtered(lambda line: line.status == "unchanged"))
         if written:
             return _(
-                "Created %(units)s units, %(buildings)s buildings, %(owners)s owners "
-                "and %(fees)s unit fees. %(unchanged)s rows were already imported. "
-                "%(errors)s rows with errors were left out: see the list and the "
-                "error report.",
+                "Units created: %(units)s. Buildings created: %(buildings)s. Owners "
+                "created: %(owners)s. Unit fees created: %(fees)s. Rows already "
+                "imported: %(unchanged)s. Rows with errors left out: %(errors)s; "
+                "see the list and the error report.",
                 units=self.unit_created_count,
                 buildings=self.building_created_count,
                 owners=self.partner_created_count,
@@ -702,16 +702,17 @@ class PropertyRosterImport(models.TransientModel):
         new = len(lines.filtered(lambda line: line.status == "new"))
         if errors:
             return _(
-                "Nothing was imported: %(errors)s of %(rows)s rows have errors. Fix "
+                "Nothing was imported. Rows with errors: %(errors)s of %(rows)s. Fix "
                 'them in the file and import it again, or tick "Import valid rows '
-                'only" to import the %(new)s valid new rows and leave the others out.',
+                'only" to import the valid new rows (%(new)s) and leave the others '
+                "out.",
                 errors=len(errors),
                 rows=len(lines),
                 new=new,
             )
         return _(
-            "The file is valid: %(new)s new units to import, %(unchanged)s rows "
-            "already imported.",
+            "The file is valid. New units to import: %(new)s. Rows already "
+            "imported: %(unchanged)s.",
             new=new,
             unchanged=unchanged,
         )
@@ -787,8 +788,9 @@ class PropertyRosterImport(models.TransientModel):
                 types=roster.ACCEPTED_UNIT_TYPES,
             ),
             "mobile_invalid": lambda: self.env._(
-                'Mobile number "%(value)s" is invalid: enter 11 digits, such as '
-                "13800000000, or leave it empty.",
+                'Mobile number "%(value)s" is invalid: enter 6 to 15 digits, with '
+                "+ and the country code for a foreign number, such as 13800000000 "
+                "or +33612345678, or leave it empty.",
                 value=value,
             ),
             "date_invalid": lambda: self.env._(
