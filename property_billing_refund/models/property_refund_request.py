@@ -422,14 +422,16 @@ class PropertyRefundRequest(models.Model):
         )
 
     def _get_bill_paid_amount(self):
-        """Return the part of the bill settled by payments, in company currency."""
+        """Return the part of the bill settled by payments, in company currency.
+
+        Credit notes reconciled with the bill, such as the credit notes of
+        earlier refunds, are not counted: they are not money the owner paid.
+        """
         self.ensure_one()
         move = self.move_id.sudo()
-        if not move:
+        if not move.id:
             return 0.0
-        return self.currency_id.round(
-            abs(move.amount_total_signed) - abs(move.amount_residual_signed)
-        )
+        return move._get_property_paid_amounts().get(move.id, 0.0)
 
     def _get_last_payment_date(self):
         self.ensure_one()

@@ -196,6 +196,27 @@ class TestPortalRefund(RefundCommon, HttpCase):
             ].text_content(),
         )
 
+    def test_refund_waiting_for_transfer_is_not_an_advance(self):
+        request = self._new_request(self.bill_a, amount=600.00)
+        request.action_submit()
+        request.action_approve()
+        self.assertEqual(request.state, "refunding")
+        self.assertTrue(request.credit_note_id.property_no_advance)
+        self.assertEqual(request.credit_note_id.amount_residual, 600.00)
+        self.assertEqual(self.owner_a._get_property_advance_balance(self.company), 0.0)
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page("/my/property")
+        balance = page.xpath("//div[hasclass('o_property_advance_balance')]")
+        self.assertEqual(len(balance), 1)
+        self.assertIn("0.00", balance[0].text_content())
+        self.assertNotIn("600.00", balance[0].text_content())
+
+        # The next bill is not paid with the money owed back to the owner.
+        next_bill = self._create_bill(self.unit_a, 1200.00)
+        self.owner_a._apply_property_advance_payments(self.company)
+        self.assertEqual(next_bill.amount_residual, 1200.00)
+        self.assertEqual(request.credit_note_id.amount_residual, 600.00)
+
     @mute_logger("odoo.http")
     def test_rpc_other_owner(self):
         self.authenticate("refund_owner_a", "refund_owner_a")

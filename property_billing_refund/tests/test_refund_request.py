@@ -88,7 +88,8 @@ class TestRefundRequest(RefundCommon):
                     "move_type": "out_refund",
                     "state": "posted",
                     "partner_id": self.owner_a.id,
-                    "reversed_entry_id": self.bill.id,
+                    "reversed_entry_id": False,
+                    "property_refund_bill_id": self.bill.id,
                     "amount_total": 600.00,
                     "property_community_id": self.community.id,
                 }
@@ -150,7 +151,7 @@ class TestRefundRequest(RefundCommon):
         self.assertEqual(request.state, "done")
         self.assertEqual(
             self.env["account.move"].search_count(
-                [("reversed_entry_id", "=", self.bill.id)]
+                [("property_refund_bill_id", "=", self.bill.id)]
             ),
             1,
         )
