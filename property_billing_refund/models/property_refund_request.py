@@ -9,9 +9,10 @@ from ..tools import proration
 
 _logger = logging.getLogger(__name__)
 
-# States whose amount is taken from the bill: the credit note exists or is
-# being created, so another request cannot claim the same money.
-RESERVING_STATES = ("approved", "refunding", "done", "failed")
+# States whose amount is taken from the bill: the request waits for its
+# decision, or its credit note exists, so another request cannot claim the
+# same money.
+RESERVING_STATES = ("submitted", "approved", "refunding", "done", "failed")
 OPEN_STATES = ("submitted", "approved", "refunding", "failed")
 CLOSED_STATES = ("done", "rejected", "cancelled")
 # Fields an owner may give when he creates a request on the portal or by RPC.
@@ -126,7 +127,8 @@ class PropertyRefundRequest(models.Model):
     amount_reserved = fields.Monetary(
         string="Refunded or Being Refunded",
         compute="_compute_amounts",
-        help="Approved, refunding, failed and refunded requests of the same bill.",
+        help="Submitted, approved, refunding, failed and refunded requests of "
+        "the same bill.",
     )
     amount_refundable = fields.Monetary(
         string="Maximum Refundable",
@@ -637,37 +639,7 @@ class PropertyRefundRequest(models.Model):
 
     def action_submit(self):
         for request in self:
-            if request.state != "draft":
-                raise UserError(
-                    _(
-                        "Refund request %(request)s is %(state)s: only a draft "
-                        "can be submitted.",
-                        request=request.name,
-                        state=request._get_state_label(),
-                    )
-                )
-            if request.move_id.currency_id != request.currency_id:
-                raise UserError(
-                    _(
-                        "Bill %(bill)s is in %(currency)s, not in the company "
-                        "currency %(company_currency)s: refund it with a credit "
-                        "note by hand.",
-                        bill=request.move_id.name,
-                        currency=request.move_id.currency_id.name,
-                        company_currency=request.currency_id.name,
-                    )
-                )
-            if request.currency_id.is_zero(request.amount_paid):
-                raise UserError(
-                    _(
-                        "Bill %(bill)s has no payment, so there is nothing to "
-                        "refund: register its payment first.",
-                        bill=request.move_id.name,
-                    )
-                )
-            request._check_policy_allows()
-            amount = request.amount or request.amount_proposed
-            request._check_within_limits(amount)
+            amount = request._check_submit()
             now = fields.Datetime.now()
             request.sudo().write(
                 {
@@ -686,6 +658,49 @@ class PropertyRefundRequest(models.Model):
                 )
             )
         return True
+
+    def _check_submit(self):
+        """Raise unless the request can be submitted now.
+
+        :return: the amount it is submitted for
+        :rtype: float
+        """
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(
+                _(
+                    "Refund request %(request)s is %(state)s: only a draft "
+                    "can be submitted.",
+                    request=self.name,
+                    state=self._get_state_label(),
+                )
+            )
+        if self.move_id.currency_id != self.currency_id:
+            raise UserError(
+                _(
+                    "Bill %(bill)s is in %(currency)s, not in the company "
+                    "currency %(company_currency)s: refund it with a credit "
+                    "note by hand.",
+                    bill=self.move_id.name,
+                    currency=self.move_id.currency_id.name,
+                    company_currency=self.currency_id.name,
+                )
+            )
+        if self.currency_id.is_zero(self.amount_paid):
+            raise UserError(
+                _(
+                    "Bill %(bill)s has no payment, so there is nothing to "
+                    "refund: register its payment first.",
+                    bill=self.move_id.name,
+                )
+            )
+        self._check_policy_allows()
+        # A submitted request reserves its amount: serialise the
+        # submissions of one bill as the approvals are.
+        self._lock_bill()
+        amount = self.amount or self.amount_proposed
+        self._check_within_limits(amount)
+        return amount
 
     def action_override_window(self):
         if not self.env.user.has_group(
