@@ -455,21 +455,29 @@ class PropertyRefundRequest(models.Model):
     def _get_line_paid_amounts(self):
         """Split the bill's paid amount over the refunded lines.
 
-        Each line gets its share of the paid amount in proportion to its price
-        after discount, tax included, so a 10% discount is never refunded.
+        Each line of the bill gets its share of the paid amount in proportion
+        to its price after discount, tax included, so a 10% discount is never
+        refunded. The shares are rounded so that they add up to the paid
+        amount exactly.
 
-        :return: {account.move.line: paid amount}
+        :return: {account.move.line: paid amount} of the refunded lines
         :rtype: dict
         """
         self.ensure_one()
         move = self.move_id.sudo()
-        total = abs(move.amount_total)
-        if not total:
+        if not move.amount_total:
             return {}
-        ratio = self._get_bill_paid_amount() / total
+        bill_lines = move.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        shares = proration.allocate(
+            self._get_bill_paid_amount(),
+            bill_lines.mapped("price_total"),
+            self.currency_id.rounding,
+        )
+        paid = dict(zip(bill_lines, shares, strict=True))
         return {
-            line: self.currency_id.round(line.price_total * ratio)
-            for line in self._get_refund_lines().sudo()
+            line: float(paid.get(line, 0.0)) for line in self._get_refund_lines().sudo()
         }
 
     def _get_line_period(self, line):

@@ -114,3 +114,45 @@ class TestRefundPaidAmount(RefundCommon):
         )
         with self.assertRaisesRegex(UserError, r"at most 406\.74 can still"):
             request.action_submit()
+
+
+@tagged("post_install", "-at_install")
+class TestRefundLineSplit(RefundCommon):
+    def test_paid_amount_split_to_the_cent(self):
+        # 300.00 × 200.07 / 606.74 and the other two lines each round to a
+        # cent less than their exact share would: the parts must still add
+        # up to the 300.00 paid.
+        today = self._community_today()
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.owner_b.id,
+                "invoice_date": today,
+                "property_community_id": self.community.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.fee_package.product_id.id,
+                            "price_unit": price,
+                        }
+                    )
+                    for price in (200.07, 202.25, 204.42)
+                ],
+            }
+        )
+        bill.action_post()
+        self.assertEqual(bill.amount_total, 606.74)
+        self._pay(bill, 300.00, today)
+        request = self._new_request(bill, amount=300.00)
+        paid = request._get_line_paid_amounts()
+        self.assertEqual(
+            [paid[line] for line in bill.invoice_line_ids], [98.92, 100.00, 101.08]
+        )
+        request.action_submit()
+        request.action_approve()
+        self.assertEqual(request.state, "refunding")
+        self.assertEqual(request.credit_note_id.amount_total, 300.00)
+        self.assertEqual(
+            request.credit_note_id.invoice_line_ids.mapped("price_subtotal"),
+            [98.92, 100.00, 101.08],
+        )
