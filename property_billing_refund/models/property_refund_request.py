@@ -329,14 +329,12 @@ class PropertyRefundRequest(models.Model):
                             fields=", ".join(sorted(extra)),
                         )
                     )
+        # The portal names a request only once it is submitted, so that a
+        # refused attempt, rolled back, uses no number of the sequence.
+        name_later = self.env.context.get("property_refund_name_later")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .sudo()
-                    .next_by_code("property.refund.request")
-                    or "/"
-                )
+                vals["name"] = _("New") if name_later else self._get_next_name()
         requests = super().create(vals_list)
         requests._check_bill()
         return requests
@@ -407,6 +405,12 @@ class PropertyRefundRequest(models.Model):
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
+
+    def _get_next_name(self):
+        return (
+            self.env["ir.sequence"].sudo().next_by_code("property.refund.request")
+            or "/"
+        )
 
     def _is_staff(self):
         return self.env.su or self.env.user.has_group(
