@@ -125,7 +125,7 @@ class PropertyRefundRequest(models.Model):
     # Amounts, all in the company currency and tax included.
     amount_paid = fields.Monetary(string="Paid", compute="_compute_amounts")
     amount_reserved = fields.Monetary(
-        string="Refunded or Being Refunded",
+        string="Reserved by Other Requests",
         compute="_compute_amounts",
         help="Submitted, approved, refunding, failed and refunded requests of "
         "the same bill.",
@@ -581,7 +581,7 @@ class PropertyRefundRequest(models.Model):
                 _(
                     "Refund request %(request)s asks for %(amount)s but at most "
                     "%(maximum)s can still be refunded on bill %(bill)s (paid "
-                    "%(paid)s, already refunded or being refunded %(reserved)s).",
+                    "%(paid)s, reserved by other requests %(reserved)s).",
                     request=self.name,
                     amount=self._format(amount),
                     maximum=self._format(self.amount_refundable),
