@@ -67,15 +67,15 @@ class TestConcurrentRefund(BaseCase):
         ).create({"amount": bill.amount_total})._create_payments()
         return bill
 
-    def _approve_in_thread(self, barrier, results, attempts, key, request_id):
+    def _submit_in_thread(self, barrier, results, attempts, key, request_id):
         try:
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
 
-                def approve():
+                def submit():
                     attempts[key] += 1
                     request = env["property.refund.request"].browse(request_id)
-                    # Both threads read the bill before either approves, so a
+                    # Both threads read the bill before either submits, so a
                     # check that does not lock would let both through.
                     request.amount_refundable  # noqa: B018
                     if attempts[key] == 1:
@@ -83,30 +83,31 @@ class TestConcurrentRefund(BaseCase):
                             barrier.wait(timeout=30)
                         except threading.BrokenBarrierError:
                             pass
-                    request.action_approve()
+                    request.action_submit()
                     return request.state
 
-                results[key] = retrying(approve, env)
+                results[key] = retrying(submit, env)
         except Exception as error:  # noqa: BLE001  (reported by the test)
             results[key] = error
 
-    def _submit_requests(self, amounts):
+    def _create_requests(self, amounts):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             requests = env["property.refund.request"].create(
                 [{"move_id": self.bill_id, "amount": amount} for amount in amounts]
             )
-            requests.action_submit()
             return requests.ids
 
-    def test_two_approvals_never_exceed_paid(self):
-        request_ids = self._submit_requests([700.00, 700.00])
+    def test_two_submissions_never_exceed_paid(self):
+        # A submitted request reserves its amount, so the race is between
+        # two submissions of the same bill.
+        request_ids = self._create_requests([700.00, 700.00])
         barrier = threading.Barrier(2)
         results = {}
         attempts = {"first": 0, "second": 0}
         threads = [
             threading.Thread(
-                target=self._approve_in_thread,
+                target=self._submit_in_thread,
                 args=(barrier, results, attempts, key, request_id),
             )
             for key, request_id in zip(("first", "second"), request_ids, strict=True)
@@ -119,10 +120,10 @@ class TestConcurrentRefund(BaseCase):
         outcomes = sorted(
             results.values(), key=lambda value: isinstance(value, Exception)
         )
-        self.assertEqual(outcomes[0], "refunding", results)
+        self.assertEqual(outcomes[0], "submitted", results)
         self.assertIsInstance(outcomes[1], UserError, results)
         self.assertIn("at most 500.00 can still be refunded", str(outcomes[1]))
-        # The later approval failed on the locked bill and was retried on a
+        # The later submission failed on the locked bill and was retried on a
         # fresh snapshot, which is what refused it.
         self.assertEqual(sorted(attempts.values()), [1, 2])
 
@@ -130,9 +131,12 @@ class TestConcurrentRefund(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             requests = env["property.refund.request"].browse(request_ids)
             self.assertEqual(
-                sorted(requests.mapped("state")), ["refunding", "submitted"]
+                sorted(requests.mapped("state")), ["draft", "submitted"]
+            )
+            self.assertEqual(
+                requests.filtered(lambda r: r.state == "submitted").amount, 700.00
             )
             credit_notes = env["account.move"].search(
-                [("reversed_entry_id", "=", self.bill_id), ("state", "=", "posted")]
+                [("property_refund_bill_id", "=", self.bill_id), ("state", "=", "posted")]
             )
-            self.assertEqual(credit_notes.mapped("amount_total"), [700.00])
+            self.assertFalse(credit_notes)

@@ -25,6 +25,14 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+    property_no_advance = fields.Boolean(
+        string="Not an Advance Payment",
+        readonly=True,
+        copy=False,
+        help="The open credit of this entry is money owed back to the partner, "
+        "such as a refund waiting to be paid: it is never applied to his bills "
+        "or shown as paid in advance.",
+    )
     property_charge_ids = fields.One2many(
         comodel_name="property.billing.charge",
         inverse_name="move_id",

@@ -32,6 +32,20 @@ class ResPartner(models.Model):
             )
 
     @api.model
+    def _get_property_advance_domain(self, company):
+        """Return the domain of receivable lines that are money paid in advance.
+
+        Entries flagged ``property_no_advance`` (a refund credit note waiting
+        for the money to go back, for instance) are left out: applying them to
+        a bill would pay the owner twice.
+        """
+        return [
+            *self._get_property_receivable_domain(company),
+            ("amount_residual", "<", 0.0),
+            ("move_id.property_no_advance", "=", False),
+        ]
+
+    @api.model
     def _get_property_receivable_domain(self, company):
         return [
             ("company_id", "=", company.id),
@@ -49,9 +63,8 @@ class ResPartner(models.Model):
             .sudo()
             .search(
                 [
-                    *self._get_property_receivable_domain(company),
+                    *self._get_property_advance_domain(company),
                     ("partner_id", "child_of", self.commercial_partner_id.id),
-                    ("amount_residual", "<", 0.0),
                 ],
                 order="date, id",
             )
@@ -106,9 +119,8 @@ class ResPartner(models.Model):
             .sudo()
             ._read_group(
                 [
-                    *self._get_property_receivable_domain(company),
+                    *self._get_property_advance_domain(company),
                     ("partner_id.commercial_partner_id", "in", commercial.ids),
-                    ("amount_residual", "<", 0.0),
                 ],
                 ["partner_id"],
             )

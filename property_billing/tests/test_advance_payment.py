@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 from freezegun import freeze_time
 from lxml import html
 
+from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..tools import periods
@@ -55,6 +56,33 @@ class TestAdvancePayment(AdvanceCommon):
         self.assertEqual(february.payment_state, "partial")
         self.assertEqual(february.amount_residual, 195.60)
         self.assertEqual(self._balance(), 0.0)
+
+    def test_credit_flagged_not_advance_is_kept(self):
+        # A credit note owed back to the owner (a refund waiting for its bank
+        # transfer) must not pay his next bills.
+        credit_note = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.owner_a.id,
+                "invoice_date": date(2026, 1, 5),
+                "invoice_line_ids": [
+                    Command.create({"name": "Refund", "price_unit": 100.00})
+                ],
+            }
+        )
+        credit_note.property_no_advance = True
+        credit_note.action_post()
+        self.assertEqual(self._balance(), 0.0)
+        january = self._run(1)
+        self.assertEqual(january.amount_residual, 247.80)
+        self.assertEqual(credit_note.amount_residual, 100.00)
+        self.assertFalse(self.owner_a._get_property_partners_with_advance(self.company))
+
+        # The same credit note without the flag is an advance.
+        credit_note.property_no_advance = False
+        self.assertEqual(self._balance(), 100.00)
+        self.owner_a._apply_property_advance_payments(self.company)
+        self.assertEqual(january.amount_residual, 147.80)
 
     def test_exact_amount_pays_oldest_only(self):
         january = self._run(1)

@@ -1,4 +1,5 @@
 import logging
+import math
 
 from odoo import _, fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
@@ -111,7 +112,7 @@ class PropertyRefundPortal(CustomerPortal):
         if request.httprequest.method == "POST":
             try:
                 refund = self._create_refund_request(bill_sudo, post)
-            except (UserError, ValueError) as failure:
+            except UserError as failure:
                 error = failure.args[0] if failure.args else str(failure)
             else:
                 return request.redirect(f"/my/refunds/{refund.id}")
@@ -132,9 +133,74 @@ class PropertyRefundPortal(CustomerPortal):
         )
         return request.render("property_billing_refund.portal_my_refund_new", values)
 
+    def _parse_refund_amount(self, value):
+        """Return the amount typed in the form, 0.0 when it is left empty.
+
+        :raise UserError: when it is not a finite number
+        """
+        text = (value or "").strip()
+        if not text:
+            return 0.0
+        try:
+            amount = float(text)
+        except ValueError:
+            amount = None
+        if amount is None or not math.isfinite(amount):
+            raise UserError(
+                _(
+                    "The amount %(value)s is not a number: enter the amount to "
+                    "refund in digits, such as 120.50.",
+                    value=text,
+                )
+            )
+        return amount
+
+    def _parse_refund_date(self, value):
+        """Return the date typed in the form, False when it is left empty.
+
+        :raise UserError: when it is not a valid date
+        """
+        text = (value or "").strip()
+        if not text:
+            return False
+        try:
+            return fields.Date.to_date(text)
+        except ValueError:
+            raise UserError(
+                _(
+                    "The service end date %(value)s is not a date: enter it as "
+                    "year-month-day, such as 2026-09-30.",
+                    value=text,
+                )
+            ) from None
+
+    def _parse_refund_reason(self, value):
+        reasons = dict(
+            request.env["property.refund.request"]
+            ._fields["reason"]
+            ._description_selection(request.env)
+        )
+        reason = value or "other"
+        if reason not in reasons:
+            raise UserError(
+                _(
+                    "The reason %(value)s is not one of the listed reasons: "
+                    "choose one of %(reasons)s.",
+                    value=reason,
+                    reasons=", ".join(reasons.values()),
+                )
+            )
+        return reason
+
     def _create_refund_request(self, bill_sudo, post):
-        """Create and submit the owner's request, or nothing when it is rejected."""
-        Request = request.env["property.refund.request"]
+        """Create and submit the owner's request, or nothing when it is rejected.
+
+        The request gets its number only once every check passed, so a
+        refused attempt uses no number of the sequence.
+        """
+        Request = request.env["property.refund.request"].with_context(
+            property_refund_name_later=True
+        )
         line_ids = [
             int(line_id)
             for line_id in request.httprequest.form.getlist("line_ids")
@@ -143,12 +209,10 @@ class PropertyRefundPortal(CustomerPortal):
         lines = bill_sudo.invoice_line_ids.filtered(lambda line: line.id in line_ids)
         values = {
             "move_id": bill_sudo.id,
-            "reason": post.get("reason") or "other",
+            "reason": self._parse_refund_reason(post.get("reason")),
             "description": post.get("description") or False,
-            "service_end_date": fields.Date.to_date(post.get("service_end_date"))
-            if post.get("service_end_date")
-            else False,
-            "amount": float(post.get("amount") or 0.0),
+            "service_end_date": self._parse_refund_date(post.get("service_end_date")),
+            "amount": self._parse_refund_amount(post.get("amount")),
         }
         if lines:
             values["line_ids"] = [fields.Command.set(lines.ids)]
@@ -157,5 +221,8 @@ class PropertyRefundPortal(CustomerPortal):
             # Submitting checks the policy, the window and the amounts with
             # rights the owner does not have. The savepoint drops the new
             # request when one of those checks fails.
-            refund.sudo().action_submit()
+            refund_sudo = refund.sudo()
+            refund_sudo._check_submit()
+            refund_sudo.name = refund_sudo._get_next_name()
+            refund_sudo.action_submit()
         return refund

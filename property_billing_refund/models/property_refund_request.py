@@ -9,9 +9,10 @@ from ..tools import proration
 
 _logger = logging.getLogger(__name__)
 
-# States whose amount is taken from the bill: the credit note exists or is
-# being created, so another request cannot claim the same money.
-RESERVING_STATES = ("approved", "refunding", "done", "failed")
+# States whose amount is taken from the bill: the request waits for its
+# decision, or its credit note exists, so another request cannot claim the
+# same money.
+RESERVING_STATES = ("submitted", "approved", "refunding", "done", "failed")
 OPEN_STATES = ("submitted", "approved", "refunding", "failed")
 CLOSED_STATES = ("done", "rejected", "cancelled")
 # Fields an owner may give when he creates a request on the portal or by RPC.
@@ -124,9 +125,10 @@ class PropertyRefundRequest(models.Model):
     # Amounts, all in the company currency and tax included.
     amount_paid = fields.Monetary(string="Paid", compute="_compute_amounts")
     amount_reserved = fields.Monetary(
-        string="Refunded or Being Refunded",
+        string="Reserved by Other Requests",
         compute="_compute_amounts",
-        help="Approved, refunding, failed and refunded requests of the same bill.",
+        help="Submitted, approved, refunding, failed and refunded requests of "
+        "the same bill.",
     )
     amount_refundable = fields.Monetary(
         string="Maximum Refundable",
@@ -327,14 +329,12 @@ class PropertyRefundRequest(models.Model):
                             fields=", ".join(sorted(extra)),
                         )
                     )
+        # The portal names a request only once it is submitted, so that a
+        # refused attempt, rolled back, uses no number of the sequence.
+        name_later = self.env.context.get("property_refund_name_later")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .sudo()
-                    .next_by_code("property.refund.request")
-                    or "/"
-                )
+                vals["name"] = _("New") if name_later else self._get_next_name()
         requests = super().create(vals_list)
         requests._check_bill()
         return requests
@@ -406,6 +406,12 @@ class PropertyRefundRequest(models.Model):
     # HELPERS
     # ------------------------------------------------------------
 
+    def _get_next_name(self):
+        return (
+            self.env["ir.sequence"].sudo().next_by_code("property.refund.request")
+            or "/"
+        )
+
     def _is_staff(self):
         return self.env.su or self.env.user.has_group(
             "property_billing.property_billing_group_user"
@@ -422,14 +428,16 @@ class PropertyRefundRequest(models.Model):
         )
 
     def _get_bill_paid_amount(self):
-        """Return the part of the bill settled by payments, in company currency."""
+        """Return the part of the bill settled by payments, in company currency.
+
+        Credit notes reconciled with the bill, such as the credit notes of
+        earlier refunds, are not counted: they are not money the owner paid.
+        """
         self.ensure_one()
         move = self.move_id.sudo()
-        if not move:
+        if not move.id:
             return 0.0
-        return self.currency_id.round(
-            abs(move.amount_total_signed) - abs(move.amount_residual_signed)
-        )
+        return move._get_property_paid_amounts().get(move.id, 0.0)
 
     def _get_last_payment_date(self):
         self.ensure_one()
@@ -451,21 +459,29 @@ class PropertyRefundRequest(models.Model):
     def _get_line_paid_amounts(self):
         """Split the bill's paid amount over the refunded lines.
 
-        Each line gets its share of the paid amount in proportion to its price
-        after discount, tax included, so a 10% discount is never refunded.
+        Each line of the bill gets its share of the paid amount in proportion
+        to its price after discount, tax included, so a 10% discount is never
+        refunded. The shares are rounded so that they add up to the paid
+        amount exactly.
 
-        :return: {account.move.line: paid amount}
+        :return: {account.move.line: paid amount} of the refunded lines
         :rtype: dict
         """
         self.ensure_one()
         move = self.move_id.sudo()
-        total = abs(move.amount_total)
-        if not total:
+        if not move.amount_total:
             return {}
-        ratio = self._get_bill_paid_amount() / total
+        bill_lines = move.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        shares = proration.allocate(
+            self._get_bill_paid_amount(),
+            bill_lines.mapped("price_total"),
+            self.currency_id.rounding,
+        )
+        paid = dict(zip(bill_lines, shares, strict=True))
         return {
-            line: self.currency_id.round(line.price_total * ratio)
-            for line in self._get_refund_lines().sudo()
+            line: float(paid.get(line, 0.0)) for line in self._get_refund_lines().sudo()
         }
 
     def _get_line_period(self, line):
@@ -565,7 +581,7 @@ class PropertyRefundRequest(models.Model):
                 _(
                     "Refund request %(request)s asks for %(amount)s but at most "
                     "%(maximum)s can still be refunded on bill %(bill)s (paid "
-                    "%(paid)s, already refunded or being refunded %(reserved)s).",
+                    "%(paid)s, reserved by other requests %(reserved)s).",
                     request=self.name,
                     amount=self._format(amount),
                     maximum=self._format(self.amount_refundable),
@@ -635,37 +651,7 @@ class PropertyRefundRequest(models.Model):
 
     def action_submit(self):
         for request in self:
-            if request.state != "draft":
-                raise UserError(
-                    _(
-                        "Refund request %(request)s is %(state)s: only a draft "
-                        "can be submitted.",
-                        request=request.name,
-                        state=request._get_state_label(),
-                    )
-                )
-            if request.move_id.currency_id != request.currency_id:
-                raise UserError(
-                    _(
-                        "Bill %(bill)s is in %(currency)s, not in the company "
-                        "currency %(company_currency)s: refund it with a credit "
-                        "note by hand.",
-                        bill=request.move_id.name,
-                        currency=request.move_id.currency_id.name,
-                        company_currency=request.currency_id.name,
-                    )
-                )
-            if request.currency_id.is_zero(request.amount_paid):
-                raise UserError(
-                    _(
-                        "Bill %(bill)s has no payment, so there is nothing to "
-                        "refund: register its payment first.",
-                        bill=request.move_id.name,
-                    )
-                )
-            request._check_policy_allows()
-            amount = request.amount or request.amount_proposed
-            request._check_within_limits(amount)
+            amount = request._check_submit()
             now = fields.Datetime.now()
             request.sudo().write(
                 {
@@ -684,6 +670,49 @@ class PropertyRefundRequest(models.Model):
                 )
             )
         return True
+
+    def _check_submit(self):
+        """Raise unless the request can be submitted now.
+
+        :return: the amount it is submitted for
+        :rtype: float
+        """
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(
+                _(
+                    "Refund request %(request)s is %(state)s: only a draft "
+                    "can be submitted.",
+                    request=self.name,
+                    state=self._get_state_label(),
+                )
+            )
+        if self.move_id.currency_id != self.currency_id:
+            raise UserError(
+                _(
+                    "Bill %(bill)s is in %(currency)s, not in the company "
+                    "currency %(company_currency)s: refund it with a credit "
+                    "note by hand.",
+                    bill=self.move_id.name,
+                    currency=self.move_id.currency_id.name,
+                    company_currency=self.currency_id.name,
+                )
+            )
+        if self.currency_id.is_zero(self.amount_paid):
+            raise UserError(
+                _(
+                    "Bill %(bill)s has no payment, so there is nothing to "
+                    "refund: register its payment first.",
+                    bill=self.move_id.name,
+                )
+            )
+        self._check_policy_allows()
+        # A submitted request reserves its amount: serialise the
+        # submissions of one bill as the approvals are.
+        self._lock_bill()
+        amount = self.amount or self.amount_proposed
+        self._check_within_limits(amount)
+        return amount
 
     def action_override_window(self):
         if not self.env.user.has_group(

@@ -172,7 +172,12 @@ class PropertyRefundRequest(models.Model):
             "currency_id": move.currency_id.id,
             "invoice_date": today,
             "invoice_date_due": today,
-            "reversed_entry_id": move.id,
+            # Not reversed_entry_id: posting a credit note reconciles it with
+            # the entry it reverses, which would settle what the owner still
+            # owes on the bill while the same money is also paid back to him.
+            "property_refund_bill_id": move.id,
+            # Open until the money is sent back: it is not an advance payment.
+            "property_no_advance": True,
             "property_community_id": move.property_community_id.id,
             "ref": _(
                 "Refund %(request)s of %(bill)s", request=self.name, bill=move.name

@@ -110,6 +110,54 @@ class TestPortalRefund(RefundCommon, HttpCase):
         self.assertIn("at most 1,200.00", error[0].text_content())
         self.assertFalse(self._requests_of(self.bill_a))
 
+    def _form_error(self, response):
+        self.assertEqual(response.status_code, 200)
+        page = html.fromstring(response.content)
+        error = page.xpath("//div[contains(@class, 'o_property_refund_error')]")
+        self.assertEqual(len(error), 1, response.text[:500])
+        return error[0].text_content().strip()
+
+    def test_bad_form_values_show_clear_error(self):
+        sequence = self.env["ir.sequence"].search(
+            [("code", "=", "property.refund.request")]
+        )
+        next_number = sequence.number_next_actual
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        for value in ("inf", "1e400", "abc", "nan", "-inf"):
+            with self.subTest(amount=value):
+                error = self._form_error(
+                    self._post_form(self.bill_a, amount=value, reason="other")
+                )
+                self.assertIn(f"The amount {value} is not a number", error)
+        error = self._form_error(
+            self._post_form(
+                self.bill_a, amount="100", service_end_date="bad", reason="other"
+            )
+        )
+        self.assertIn("The service end date bad is not a date", error)
+        error = self._form_error(
+            self._post_form(self.bill_a, amount="100", reason="bogus")
+        )
+        self.assertIn("The reason bogus is not one of the listed reasons", error)
+        # Refused by the amount check after the request was created: it is
+        # rolled back and named as a new request, without a number.
+        error = self._form_error(
+            self._post_form(self.bill_a, amount="1300.00", reason="other")
+        )
+        self.assertIn("Refund request New asks for 1,300.00", error)
+        self.assertNotIn("RFD/", error)
+        self.assertFalse(self._requests_of(self.bill_a))
+        sequence.invalidate_recordset(["number_next_actual"])
+        self.assertEqual(sequence.number_next_actual, next_number)
+
+        self._post_form(self.bill_a, amount="100.00", reason="other")
+        request = self._requests_of(self.bill_a)
+        self.assertEqual(len(request), 1)
+        self.assertEqual(request.state, "submitted")
+        self.assertEqual(request.amount, 100.00)
+        self.assertTrue(request.name.endswith(f"/{next_number:05d}"), request.name)
+        self.assertIn(request.name, request.late_fee_hold_id.reason)
+
     def test_property_page_links_to_refunds(self):
         self.authenticate("refund_owner_a", "refund_owner_a")
         _response, page = self._page("/my/property")
@@ -195,6 +243,27 @@ class TestPortalRefund(RefundCommon, HttpCase):
                 0
             ].text_content(),
         )
+
+    def test_refund_waiting_for_transfer_is_not_an_advance(self):
+        request = self._new_request(self.bill_a, amount=600.00)
+        request.action_submit()
+        request.action_approve()
+        self.assertEqual(request.state, "refunding")
+        self.assertTrue(request.credit_note_id.property_no_advance)
+        self.assertEqual(request.credit_note_id.amount_residual, 600.00)
+        self.assertEqual(self.owner_a._get_property_advance_balance(self.company), 0.0)
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page("/my/property")
+        balance = page.xpath("//div[hasclass('o_property_advance_balance')]")
+        self.assertEqual(len(balance), 1)
+        self.assertIn("0.00", balance[0].text_content())
+        self.assertNotIn("600.00", balance[0].text_content())
+
+        # The next bill is not paid with the money owed back to the owner.
+        next_bill = self._create_bill(self.unit_a, 1200.00)
+        self.owner_a._apply_property_advance_payments(self.company)
+        self.assertEqual(next_bill.amount_residual, 1200.00)
+        self.assertEqual(request.credit_note_id.amount_residual, 600.00)
 
     @mute_logger("odoo.http")
     def test_rpc_other_owner(self):

@@ -83,3 +83,18 @@ class TestProration(BaseCase):
         self.assertEqual(
             proration.handling_fee(15.00, "fixed", 20, CENT), Decimal("15.00")
         )
+
+    def test_allocate_sums_to_total(self):
+        parts = proration.allocate(Decimal("300.00"), [200.07, 202.25, 204.42], CENT)
+        self.assertEqual(
+            parts, [Decimal("98.92"), Decimal("100.00"), Decimal("101.08")]
+        )
+        # Three equal lines: the first one takes the cent left over.
+        self.assertEqual(
+            proration.allocate(Decimal("1.00"), [1, 1, 1], CENT),
+            [Decimal("0.34"), Decimal("0.33"), Decimal("0.33")],
+        )
+        self.assertEqual(
+            proration.allocate(Decimal("5.00"), [0, 0], CENT),
+            [Decimal(0), Decimal(0)],
+        )

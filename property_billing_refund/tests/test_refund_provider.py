@@ -119,7 +119,7 @@ class TestRefundProvider(RefundCommon):
         self.assertEqual(request.credit_note_id, credit_note)
         self.assertEqual(
             self.env["account.move"].search_count(
-                [("reversed_entry_id", "=", self.bill.id)]
+                [("property_refund_bill_id", "=", self.bill.id)]
             ),
             1,
         )

@@ -62,18 +62,49 @@ class TestRefundRequest(RefundCommon):
         self.assertEqual(second.state, "submitted")
 
     def test_approval_rechecks_maximum(self):
-        # Both are submitted while nothing is reserved; the second approval
-        # sees the first one.
-        first = self._new_request(self.bill, amount=700.00)
+        # The bill's payment is corrected from 1,200.00 to 1,000.00 after both
+        # were submitted: the approval checks again what was paid.
+        first = self._new_request(self.bill, amount=500.00)
         second = self._new_request(self.bill, amount=700.00)
         (first | second).action_submit()
-        first.action_approve()
+        self.assertEqual(second.amount_reserved, 500.00)
+        payment = self.bill._get_reconciled_payments()
+        self.assertEqual(payment.amount, 1200.00)
+        payment.action_draft()
+        self._pay(self.bill, 1000.00, self.today)
+        self.assertEqual(second.amount_paid, 1000.00)
         with self.assertRaisesRegex(
             UserError, r"at most 500\.00 can still be refunded"
         ):
             second.action_approve()
         self.assertEqual(second.state, "submitted")
         self.assertFalse(second.credit_note_id)
+
+    def test_submitted_request_reserves_amount(self):
+        bill = self._create_bill(self.unit_b, 1092.86)
+        self._pay(bill, 1092.86, self.today)
+        first = self._new_request(bill, amount=500.00)
+        first.action_submit()
+        second = self._new_request(bill, amount=700.00)
+        self.assertRecordValues(
+            second,
+            [
+                {
+                    "amount_paid": 1092.86,
+                    "amount_reserved": 500.00,
+                    "amount_refundable": 592.86,
+                }
+            ],
+        )
+        with self.assertRaisesRegex(
+            UserError, r"asks for 700\.00 but at most 592\.86 can still be refunded"
+        ):
+            second.action_submit()
+        self.assertEqual(second.state, "draft")
+        # Once the first one is cancelled, its amount is free again.
+        first.action_cancel()
+        second.action_submit()
+        self.assertEqual(second.state, "submitted")
 
     def test_credit_note_lines(self):
         request = self._new_request(self.bill, amount=600.00)
@@ -88,7 +119,8 @@ class TestRefundRequest(RefundCommon):
                     "move_type": "out_refund",
                     "state": "posted",
                     "partner_id": self.owner_a.id,
-                    "reversed_entry_id": self.bill.id,
+                    "reversed_entry_id": False,
+                    "property_refund_bill_id": self.bill.id,
                     "amount_total": 600.00,
                     "property_community_id": self.community.id,
                 }
@@ -150,7 +182,7 @@ class TestRefundRequest(RefundCommon):
         self.assertEqual(request.state, "done")
         self.assertEqual(
             self.env["account.move"].search_count(
-                [("reversed_entry_id", "=", self.bill.id)]
+                [("property_refund_bill_id", "=", self.bill.id)]
             ),
             1,
         )

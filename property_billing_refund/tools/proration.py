@@ -3,8 +3,9 @@
 Nothing here touches the ORM, so the rules can be tested on their own.
 """
 
+import math
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from odoo.addons.property_billing.tools.amounts import round_half_up, to_decimal
@@ -88,3 +89,33 @@ def handling_fee(amount, fee_type, fee_value, step):
     else:
         fee = to_decimal(fee_value)
     return max(min(fee, amount), Decimal(0))
+
+
+def allocate(total, weights, step):
+    """Split ``total`` over ``weights`` in proportion, in multiples of ``step``.
+
+    Every part is rounded down to ``step`` and the steps left over go to the
+    parts that lost the most to the rounding (largest remainder), the first
+    one on a tie, so the parts always add up to ``total`` exactly.
+
+    :param total: amount to split, a multiple of ``step``
+    :param list weights: one weight per part, such as each line's price
+    :param step: rounding step, such as Decimal("0.01")
+    :return: one Decimal per weight
+    :rtype: list
+    """
+    step = to_decimal(step)
+    weights = [to_decimal(weight) for weight in weights]
+    whole = sum(weights)
+    if not weights or not whole:
+        return [Decimal(0) for _weight in weights]
+    units = int((to_decimal(total) / step).to_integral_value(rounding=ROUND_HALF_UP))
+    exact = [Fraction(units) * Fraction(weight) / Fraction(whole) for weight in weights]
+    parts = [math.floor(value) for value in exact]
+    order = sorted(
+        range(len(parts)), key=lambda index: (parts[index] - exact[index], index)
+    )
+    left = units - sum(parts)
+    for count in range(left):
+        parts[order[count % len(parts)]] += 1
+    return [step * part for part in parts]
