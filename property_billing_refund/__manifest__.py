@@ -3,7 +3,7 @@
     "name": "Property Billing: Refunds",
     "summary": "Refund policies, deadlines, owner requests, approval, credit notes "
     "and refunds through the payment provider or a bank transfer",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/property-billing/property-billing",
     "author": "Property Billing for Odoo contributors",
