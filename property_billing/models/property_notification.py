@@ -15,7 +15,7 @@ _logger = logging.getLogger(__name__)
 # while more are due.
 SEND_BATCH_SIZE = 200
 # Bills whose due date is further away than this are not reminded of yet,
-# whatever the schedule says.
+# whatever reminder days the schedule sets.
 MAX_SCHEDULE_DAYS = 366
 # Days after the last after-due reminder falls due during which a job that did
 # not run still sends it. Older bills are not searched again every hour.

@@ -9,7 +9,7 @@ The allocated amounts of a bill add up exactly to what its receivable line
 received, so the reports agree to the fen with Odoo's receivables.
 
 Credit notes reconciled with a bill are allocated first and reduce what the
-bill asks; payments are allocated after them. The date of a payment is the
+bill claims. Payments are allocated after them. The date of a payment is the
 ``max_date`` of its partial reconciliation, the later of the bill's and the
 payment's dates, as in Odoo's aged receivable report.
 """

@@ -15,7 +15,7 @@ class PropertyRefundPortal(CustomerPortal):
     """Owner pages to ask for a refund of a paid bill and follow the request.
 
     Lists and pages read through the logged-in user's environment, so the
-    portal record rules decide which requests an owner sees. A request is
+    portal record rules decide which requests an owner can read. A request is
     created in that environment too, so the rules reject a bill of another
     owner even when its id is typed into the form.
     """
