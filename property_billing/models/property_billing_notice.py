@@ -208,9 +208,9 @@ class PropertyPaymentNoticeReport(models.AbstractModel):
                     "%(consumption)s used",
                     meter=reading.meter_id.display_name,
                     date=reading.date,
-                    previous=f"{reading.previous_value:.2f}",
-                    value=f"{reading.value:.2f}",
-                    consumption=f"{reading.consumption:.2f}",
+                    previous=format(reading.previous_value, ".2f"),
+                    value=format(reading.value, ".2f"),
+                    consumption=format(reading.consumption, ".2f"),
                 )
             )
         return details

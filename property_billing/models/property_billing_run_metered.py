@@ -220,7 +220,7 @@ class PropertyBillingRun(models.Model):
                     meter=meter.serial_number,
                     previous=format_quantity(first.previous_value),
                     current=format_quantity(last.value),
-                    notes=f" ({', '.join(notes)})" if notes else "",
+                    notes=" ({})".format(", ".join(notes)) if notes else "",
                     consumption=format_quantity(
                         sum(meter_readings.mapped("consumption"))
                     ),

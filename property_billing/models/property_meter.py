@@ -206,8 +206,8 @@ class PropertyMeter(models.Model):
                 "reading as a rollover if the counter passed its maximum.",
                 meter=meter,
                 date=date,
-                value=f"{value:g}",
-                previous=f"{previous_value:g}",
+                value=format(value, "g"),
+                previous=format(previous_value, "g"),
             )
         if error.code == "rollover_not_below":
             return _(
@@ -216,8 +216,8 @@ class PropertyMeter(models.Model):
                 "remove the rollover mark.",
                 meter=meter,
                 date=date,
-                value=f"{value:g}",
-                previous=f"{previous_value:g}",
+                value=format(value, "g"),
+                previous=format(previous_value, "g"),
             )
         if error.code == "rollover_no_digits":
             return _(
@@ -231,7 +231,7 @@ class PropertyMeter(models.Model):
                 "in its %(digits)s digits. Check the value or the meter's digits.",
                 meter=meter,
                 date=date,
-                value=f"{value:g}",
+                value=format(value, "g"),
                 digits=self.digits,
             )
         return _(
@@ -239,7 +239,7 @@ class PropertyMeter(models.Model):
             "enter the value shown on the meter.",
             meter=meter,
             date=date,
-            value=f"{value:g}",
+            value=format(value, "g"),
         )
 
     def _check_new_reading(self, date, value, rollover=False):

@@ -257,7 +257,7 @@ class PropertyUnitFee(models.Model):
         if item.calculation == "area":
             formula = _(
                 "%(area)s m² × %(rate)s/m²/month × %(months)s month(s)",
-                area=f"{quantity:.2f}",
+                area=format(quantity, ".2f"),
                 rate=rate,
                 months=months_text,
             )
