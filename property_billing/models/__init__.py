@@ -6,6 +6,7 @@ from . import property_unit_fee
 from . import property_billing_charge
 from . import property_billing_run_error
 from . import property_billing_run
+from . import property_billing_run_journal_items
 from . import account_move
 from . import account_move_line
 from . import res_partner

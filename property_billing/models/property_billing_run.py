@@ -10,7 +10,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
 
 from ..tools import periods
-from .account_move import BATCH_SEQUENCE_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
@@ -849,77 +848,15 @@ class PropertyBillingRun(models.Model):
             # write. Given here, they are only checked once for balance.
             for vals in vals_list:
                 self._add_payment_term_lines(vals)
-            moves_env = moves_env.with_context(skip_invoice_sync=True)
+            self._add_precomputed_line_values(vals_list)
+            moves_env = moves_env.with_context(
+                skip_invoice_sync=True, skip_invoice_line_sync=True
+            )
         moves = moves_env.create(vals_list)
         self._subscribe_invoice_partners(moves)
-        moves.with_context(**{BATCH_SEQUENCE_CONTEXT: True}).action_post()
+        self._post_invoices(moves)
         self._link_charges(moves)
         return moves.with_env(self.env)
-
-    def _can_prepare_dynamic_lines(self, charges):
-        """Tell whether the run may write the receivable lines of these invoices.
-
-        That is the case for the usual bills of a property company: untaxed
-        fees in the company currency, due on one or more dates without an
-        early payment discount. Anything else (taxes, early payment
-        discounts) goes through Odoo's own computation of the invoice lines.
-        """
-        self.ensure_one()
-        company = self.company_id
-        taxes = charges.fee_item_id.product_id.taxes_id.filtered(
-            lambda tax: tax.company_id in company.parent_ids
-        )
-        term = self.community_id.payment_term_id
-        return not taxes and not (term and term.early_discount)
-
-    def _add_payment_term_lines(self, vals):
-        """Add the receivable lines Odoo would add to an untaxed invoice's values.
-
-        The lines are those of the invoice's payment term, or one line due on
-        the run's due date. They have the same keys, amounts and due dates as
-        Odoo's own computation, so posting and paying the invoice work as for
-        any other invoice. ``account.move`` checks on creation that the
-        lines balance.
-        """
-        currency = self.company_id.currency_id
-        total = currency.round(
-            sum(command[2]["price_unit"] for command in vals["line_ids"])
-        )
-        term = self.env["account.payment.term"].browse(
-            vals.get("invoice_payment_term_id")
-        )
-        if term:
-            computed = term._compute_terms(
-                date_ref=vals["invoice_date"],
-                currency=currency,
-                company=self.company_id,
-                tax_amount=0.0,
-                tax_amount_currency=0.0,
-                untaxed_amount=total,
-                untaxed_amount_currency=total,
-                sign=1,
-            )
-            due = defaultdict(float)
-            for term_line in computed["line_ids"]:
-                due[fields.Date.to_date(term_line["date"])] += term_line[
-                    "company_amount"
-                ]
-        else:
-            due = {vals["invoice_date_due"]: total}
-        for date_maturity, amount in due.items():
-            vals["line_ids"].append(
-                Command.create(
-                    {
-                        "display_type": "payment_term",
-                        "date_maturity": date_maturity,
-                        "balance": amount,
-                        "amount_currency": amount,
-                        "discount_date": False,
-                        "discount_balance": 0.0,
-                        "discount_amount_currency": 0.0,
-                    }
-                )
-            )
 
     def _prepare_invoice_values(self, partner, charges, journal=None):
         self.ensure_one()

@@ -152,6 +152,7 @@ class PropertyUnitFee(models.Model):
         """
         charges = []
         errors = []
+        rate_texts = {}
         for fee in self:
             unit = fee.unit_id
             item = fee.fee_item_id
@@ -178,6 +179,12 @@ class PropertyUnitFee(models.Model):
             currency = unit.company_id.currency_id
             step = amounts.rounding_step(item.rounding, currency.rounding)
             quantity = unit.area if item.calculation == "area" else 1.0
+            # formatLang looks up the language settings, so format each rate once.
+            rate_key = (fee.rate, currency.decimal_places)
+            if rate_key not in rate_texts:
+                rate_texts[rate_key] = formatLang(
+                    self.env, fee.rate, digits=max(currency.decimal_places, 2)
+                )
             for cycle_start, charge_start, charge_end in blocks:
                 months = periods.month_fraction(charge_start, charge_end)
                 amount = amounts.charge_amount(fee.rate, quantity, months, step)
@@ -197,7 +204,11 @@ class PropertyUnitFee(models.Model):
                         "months": float(months),
                         "amount": float(amount),
                         "label": fee._get_charge_label(
-                            charge_start, charge_end, quantity, months
+                            charge_start,
+                            charge_end,
+                            quantity,
+                            months,
+                            rate_text=rate_texts[rate_key],
                         ),
                     }
                 )
@@ -238,12 +249,16 @@ class PropertyUnitFee(models.Model):
             )
         return False
 
-    def _get_charge_label(self, charge_start, charge_end, quantity, months):
+    def _get_charge_label(
+        self, charge_start, charge_end, quantity, months, rate_text=None
+    ):
         self.ensure_one()
         unit = self.unit_id
         item = self.fee_item_id
         currency = unit.company_id.currency_id
-        rate = formatLang(self.env, self.rate, digits=max(currency.decimal_places, 2))
+        rate = rate_text or formatLang(
+            self.env, self.rate, digits=max(currency.decimal_places, 2)
+        )
         if months.denominator == 1:
             months_text = str(months.numerator)
         else:

@@ -165,6 +165,29 @@ class TestInvoiceLines(PropertyBillingCommon):
         )
         self._assert_same_as_standard(run)
 
+    def test_tax_of_income_account_computed_by_odoo(self):
+        # A product without taxes takes the default taxes of its income
+        # account, so that bill needs Odoo's own tax computation.
+        tax = self.env["account.tax"].create(
+            {"name": "VAT 6% by account", "amount": 6.0, "type_tax_use": "sale"}
+        )
+        product = self.fee_garbage.product_id
+        self.assertFalse(product.taxes_id)
+        product.property_account_income_id = self.env["account.account"].create(
+            {
+                "name": "Garbage Collection Income",
+                "code": "700950",
+                "account_type": "income",
+                "tax_ids": [Command.set(tax.ids)],
+            }
+        )
+        run = self._bill()
+        move = run.invoice_ids.filtered(lambda m: m.partner_id == self.owner_a)
+        # 6% of two garbage fees of 10.00.
+        self.assertEqual(move.amount_tax, 1.20)
+        self.assertEqual(move.amount_total, 607.94)
+        self._assert_same_as_standard(run)
+
     def test_early_payment_discount_computed_by_odoo(self):
         term = self.env["account.payment.term"].create(
             {

@@ -1,0 +1,168 @@
+from collections import defaultdict
+
+from odoo import Command, fields, models
+
+from .account_move import BATCH_SEQUENCE_CONTEXT
+
+
+class PropertyBillingRun(models.Model):
+    """How a billing run writes and posts its invoices' journal items in bulk."""
+
+    _inherit = "property.billing.run"  # pylint: disable=consider-merging-classes-inherited
+
+    def _can_prepare_dynamic_lines(self, charges):
+        """Tell whether the run may write the receivable lines of these invoices.
+
+        That is the case for the usual bills of a property company: untaxed
+        fees in the company currency, due on one or more dates without an
+        early payment discount. Anything else (taxes, early payment
+        discounts) goes through Odoo's own computation of the invoice lines.
+        """
+        self.ensure_one()
+        company = self.company_id
+        products = charges.fee_item_id.product_id
+        taxes = products.taxes_id.filtered(
+            lambda tax: tax.company_id in company.parent_ids
+        )
+        if not taxes:
+            # Odoo 18 gives a product line without product taxes the sale
+            # taxes of its income account (_get_computed_taxes).
+            taxes = self._get_income_accounts(products).tax_ids.filtered(
+                lambda tax: tax.type_tax_use == "sale"
+            )
+        term = self.community_id.payment_term_id
+        return not taxes and not (term and term.early_discount)
+
+    def _get_income_accounts(self, products):
+        """Return every account Odoo may book the income of ``products`` on.
+
+        These are the products' income accounts (or the sales journal's
+        default account when a product has none), and the accounts the
+        company's fiscal positions map them to.
+        """
+        company = self.company_id
+        accounts = self.community_id._get_sale_journal().default_account_id
+        for template in products.product_tmpl_id.with_company(company):
+            accounts |= template._get_product_accounts()["income"]
+        mappings = self.env["account.fiscal.position.account"].search(
+            [
+                ("account_src_id", "in", accounts.ids),
+                ("position_id.company_id", "in", company.parent_ids.ids),
+            ]
+        )
+        return accounts | mappings.account_dest_id
+
+    def _add_payment_term_lines(self, vals):
+        """Add the receivable lines Odoo would add to an untaxed invoice's values.
+
+        The lines are those of the invoice's payment term, or one line due on
+        the run's due date. They have the same keys, amounts and due dates as
+        Odoo's own computation, so posting and paying the invoice work as for
+        any other invoice. ``account.move`` checks on creation that the
+        lines balance.
+        """
+        currency = self.company_id.currency_id
+        total = currency.round(
+            sum(command[2]["price_unit"] for command in vals["line_ids"])
+        )
+        term = self.env["account.payment.term"].browse(
+            vals.get("invoice_payment_term_id")
+        )
+        if term:
+            computed = term._compute_terms(
+                date_ref=vals["invoice_date"],
+                currency=currency,
+                company=self.company_id,
+                tax_amount=0.0,
+                tax_amount_currency=0.0,
+                untaxed_amount=total,
+                untaxed_amount_currency=total,
+                sign=1,
+            )
+            due = defaultdict(float)
+            for term_line in computed["line_ids"]:
+                due[fields.Date.to_date(term_line["date"])] += term_line[
+                    "company_amount"
+                ]
+            # Odoo's own value: the last due date of the receivable lines.
+            # Given, it is not computed again from them when posting.
+            vals["invoice_date_due"] = max(due)
+        else:
+            due = {vals["invoice_date_due"]: total}
+        for date_maturity, amount in due.items():
+            vals["line_ids"].append(
+                Command.create(
+                    {
+                        "display_type": "payment_term",
+                        "date_maturity": date_maturity,
+                        "balance": amount,
+                        "amount_currency": amount,
+                        "discount_date": False,
+                        "discount_balance": 0.0,
+                        "discount_amount_currency": 0.0,
+                    }
+                )
+            )
+
+    def _add_precomputed_line_values(self, vals_list):
+        """Add to each journal item the values Odoo would precompute for it.
+
+        ``account.move.line.create`` computes every missing precomputed field
+        on a draft copy of each item first. The bills that
+        ``_can_prepare_dynamic_lines`` accepts are untaxed and in the company
+        currency, so Odoo 18's computations give known values. These are the
+        customer's commercial partner, the invoice's currency, debit and
+        credit from the balance, no taxes, the product's unit of measure, and
+        the default sequence of the item's type.
+        """
+        partners = self.env["res.partner"].browse(
+            {vals["partner_id"] for vals in vals_list}
+        )
+        commercial_partner = {
+            partner.id: partner.commercial_partner_id.id for partner in partners
+        }
+        products = self.env["product.product"].browse(
+            {
+                command[2]["product_id"]
+                for vals in vals_list
+                for command in vals["line_ids"]
+                if command[2].get("product_id")
+            }
+        )
+        uom_by_product = {product.id: product.uom_id.id for product in products}
+        for vals in vals_list:
+            for command in vals["line_ids"]:
+                line = command[2]
+                balance = line["balance"]
+                is_term = line["display_type"] == "payment_term"
+                uom_id = uom_by_product.get(line.get("product_id"), False)
+                line.update(
+                    {
+                        "partner_id": commercial_partner[vals["partner_id"]],
+                        "currency_id": vals["currency_id"],
+                        "debit": balance if balance > 0.0 else 0.0,
+                        "credit": -balance if balance < 0.0 else 0.0,
+                        "tax_ids": [Command.clear()],
+                        "product_uom_id": uom_id,
+                        "sequence": 12000 if is_term else 100,
+                    }
+                )
+
+    def _post_invoices(self, moves):
+        """Post the run's invoices as one batch.
+
+        Two fields that posting leaves unchanged are protected from Odoo's
+        per-invoice work while it posts:
+
+        - ``checked``: posting sets it from the journal, a write and a balance
+          query per invoice, and the run created the invoices with that same
+          value (see ``_prepare_invoice_values``);
+        - ``invoice_date_due``: the new state marks it for recomputation from
+          the payment terms, and numbering each invoice recomputes it then,
+          one invoice at a time. Posting changes none of its inputs (terms,
+          invoice date, currency, amounts).
+        """
+        moves = moves.with_context(**{BATCH_SEQUENCE_CONTEXT: True})
+        protected = [moves._fields["checked"], moves._fields["invoice_date_due"]]
+        with self.env.protecting(protected, moves):
+            moves.action_post()
