@@ -65,7 +65,7 @@ while [ $# -gt 0 ]; do
 done
 case "$DEMO_LANG" in
     en_US | zh_CN) ;;
-    *) die "unsupported --lang $DEMO_LANG: use en_US or zh_CN." ;;
+    *) die "invalid --lang $DEMO_LANG: use en_US or zh_CN." ;;
 esac
 
 pb_setup_python
