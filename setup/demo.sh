@@ -105,7 +105,7 @@ if [ -n "$LANG_GIVEN" ]; then
     LANG_LOG="$LOCAL_DIR/$DB-lang.log"
     log "switching the demo to $DEMO_LANG (log $LANG_LOG)"
     PB_DEMO_LANG="$DEMO_LANG" pb_odoo shell --addons-path "$PB_ADDONS_PATH" \
-        -d "$DB" --no-http <"$REPO_ROOT/setup/demo_lang.py" 2>"$LANG_LOG" >&2 ||
+        -d "$DB" --no-http <"$REPO_ROOT/setup/demo_lang.py" >&2 2>"$LANG_LOG" ||
         die "switching the demo to $DEMO_LANG failed (log $LANG_LOG)."
 fi
 
