@@ -14,9 +14,11 @@ usage: setup/demo.sh [options]
   --http-port PORT   port to serve Odoo on (default: 8069)
   --wechat-port PORT port of the local WeChat Pay emulator (default: 8169)
   --no-wechat        do not offer WeChat Pay through the emulator
+  --lang CODE        language of the demo: en_US (default) or zh_CN
   -h, --help         show this help
 
-Environment: PYTHON, ODOO_SRC, PGHOST, PGPORT, PGUSER, PGPASSWORD (see README.md).
+Environment: PYTHON, ODOO_SRC, PGHOST, PGPORT, PGUSER, PGPASSWORD (see README.md),
+PB_DEMO_LANG (the default of --lang).
 USAGE
 }
 
@@ -25,6 +27,8 @@ RESET=0
 HTTP_PORT=8069
 WECHAT_PORT=8169
 WECHAT=1
+DEMO_LANG="${PB_DEMO_LANG:-en_US}"
+LANG_GIVEN="${PB_DEMO_LANG:+1}"
 MODULES="property_billing,property_billing_wechat,property_billing_refund,payment_demo"
 
 while [ $# -gt 0 ]; do
@@ -43,6 +47,11 @@ while [ $# -gt 0 ]; do
             shift
             ;;
         --no-wechat) WECHAT=0 ;;
+        --lang)
+            DEMO_LANG="${2:?--lang needs a value}"
+            LANG_GIVEN=1
+            shift
+            ;;
         -h | --help)
             usage
             exit 0
@@ -54,6 +63,10 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+case "$DEMO_LANG" in
+    en_US | zh_CN) ;;
+    *) die "invalid --lang $DEMO_LANG: use en_US or zh_CN." ;;
+esac
 
 pb_setup_python
 pb_find_odoo
@@ -73,10 +86,27 @@ if pb_db_exists "$DB" && "$PYTHON" "$REPO_ROOT/setup/pgtool.py" installed "$DB" 
     log "database $DB exists with the addons installed: reusing it (--reset recreates it)"
 else
     log "installing $MODULES with demo data into $DB (log $INSTALL_LOG)"
+    # --load-language loads the language's terms of every addon as it is
+    # installed, so the demo records get their translated names.
+    load_language=()
+    if [ "$DEMO_LANG" != en_US ]; then
+        load_language=(--load-language "$DEMO_LANG")
+    fi
     pb_odoo --addons-path "$PB_ADDONS_PATH" -d "$DB" -i "$MODULES" \
+        ${load_language[@]+"${load_language[@]}"} \
         --stop-after-init --no-http --max-cron-threads 0 >"$INSTALL_LOG" 2>&1 ||
         die "installing the addons into $DB failed. Last lines of $INSTALL_LOG:
 $(tail -n 5 "$INSTALL_LOG")"
+fi
+
+# Switch the language only when asked, so that a reused database keeps the
+# language it was created in.
+if [ -n "$LANG_GIVEN" ]; then
+    LANG_LOG="$LOCAL_DIR/$DB-lang.log"
+    log "switching the demo to $DEMO_LANG (log $LANG_LOG)"
+    PB_DEMO_LANG="$DEMO_LANG" pb_odoo shell --addons-path "$PB_ADDONS_PATH" \
+        -d "$DB" --no-http <"$REPO_ROOT/setup/demo_lang.py" >&2 2>"$LANG_LOG" ||
+        die "switching the demo to $DEMO_LANG failed (log $LANG_LOG)."
 fi
 
 log "billing the demo community for the current month (log $SHELL_LOG)"

@@ -18,3 +18,4 @@ from . import test_advance_payment
 from . import test_collection_report
 from . import test_statement
 from . import test_arrears_import
+from . import test_i18n_zh_cn

@@ -4,3 +4,4 @@ from . import test_refund_provider
 from . import test_refund_deadline
 from . import test_portal_refund
 from . import test_refund_partial
+from . import test_i18n_zh_cn
