@@ -233,6 +233,8 @@ class TestPortalRefund(RefundCommon, HttpCase):
         refunded = page.xpath("//*[contains(@class, 'o_property_bill_refunded')]")
         self.assertEqual(len(refunded), 1)
         self.assertIn("600.00", refunded[0].text_content())
+        self.assertIn("Partially refunded", refunded[0].text_content())
+        self.assertEqual(refunded[0].get("data-refund-status"), "partial")
         self.assertFalse(
             page.xpath("//*[contains(@class, 'o_property_bill_refund_open')]")
         )
@@ -243,6 +245,26 @@ class TestPortalRefund(RefundCommon, HttpCase):
                 0
             ].text_content(),
         )
+
+    def test_bill_list_shows_refund_status(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page("/my/invoices")
+        self.assertFalse(
+            page.xpath("//*[contains(@class, 'o_property_refund_status')]")
+        )
+        request = self._new_request(self.bill_a, amount=1200.00)
+        request.action_submit()
+        request.with_user(self.billing_manager).action_approve()
+        self._confirm_transfer(request)
+        self.assertEqual(self.bill_a.property_refund_status, "refunded")
+        _response, page = self._page("/my/invoices")
+        badges = page.xpath("//*[contains(@class, 'o_property_refund_status')]")
+        self.assertEqual(
+            [badge.get("data-refund-status") for badge in badges], ["refunded"]
+        )
+        self.assertIn("Refunded", badges[0].text_content())
+        # Owner B's bill is not in A's list.
+        self.assertNotIn(self.bill_b.name, page.text_content())
 
     def test_refund_waiting_for_transfer_is_not_an_advance(self):
         request = self._new_request(self.bill_a, amount=600.00)
