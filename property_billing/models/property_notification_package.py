@@ -40,6 +40,7 @@ class PropertyNotification(models.Model):
                 [
                     ("community_id", "=", community.id),
                     ("state", "=", "paid"),
+                    ("date_ended_early", "=", False),
                     ("date_end", ">", today),
                     ("date_end", "<=", today + timedelta(days=max(all_days))),
                 ]

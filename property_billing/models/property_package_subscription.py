@@ -64,6 +64,15 @@ class PropertyPackageSubscription(models.Model):
         store=True,
         help="Last day covered: the end of the package's last month.",
     )
+    date_ended_early = fields.Date(
+        string="Ended Early On",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Last day covered when the package was ended before its last "
+        "month, such as after a refund of its unused months. Billing runs bill "
+        "its fee items again from the next day.",
+    )
     fee_item_ids = fields.Many2many(
         comodel_name="property.fee.item",
         string="Fee Items Covered",
@@ -101,15 +110,12 @@ class PropertyPackageSubscription(models.Model):
         for subscription in self:
             subscription.partner_id = subscription.unit_id.billing_partner_id
 
-    @api.depends("date_start", "package_id.months")
+    @api.depends("date_start", "package_id.months", "date_ended_early")
     def _compute_date_end(self):
         for subscription in self:
-            if subscription.date_start and subscription.package_id:
-                subscription.date_end = packages.package_end(
-                    subscription.date_start, subscription.package_id.months
-                )
-            else:
-                subscription.date_end = False
+            planned = subscription._get_planned_end()
+            early = subscription.date_ended_early
+            subscription.date_end = early if planned and early else planned
 
     @api.depends("move_id.state", "move_id.payment_state")
     def _compute_state(self):
@@ -436,6 +442,54 @@ class PropertyPackageSubscription(models.Model):
             "invoice_origin": self.name,
             "invoice_line_ids": lines,
         }
+
+    def _get_planned_end(self):
+        """Return the last day the package was sold to cover, or False."""
+        self.ensure_one()
+        if not (self.date_start and self.package_id):
+            return False
+        return packages.package_end(self.date_start, self.package_id.months)
+
+    def _end_early(self, last_day):
+        """End the paid package after ``last_day``, so that billing resumes.
+
+        :param date last_day: last day still covered, from the day before the
+            package starts to the day before its planned end
+        :raise UserError: when the package is not paid or ``last_day`` is
+            outside that range
+        """
+        for subscription in self:
+            planned = subscription._get_planned_end()
+            if subscription.state != "paid":
+                raise UserError(
+                    _(
+                        "Package subscription %(name)s is not paid, so it "
+                        "covers nothing to end: cancel its invoice instead.",
+                        name=subscription.name,
+                    )
+                )
+            first = subscription.date_start - timedelta(days=1)
+            if not first <= last_day < planned:
+                raise UserError(
+                    _(
+                        "Package subscription %(name)s cannot end on %(date)s: "
+                        "choose a day from %(first)s to %(last)s.",
+                        name=subscription.name,
+                        date=last_day,
+                        first=first,
+                        last=planned - timedelta(days=1),
+                    )
+                )
+            subscription.date_ended_early = last_day
+            subscription.message_post(
+                body=_(
+                    "Ended early: covered until %(date)s instead of %(planned)s. "
+                    "Billing runs bill its fee items again from %(next)s.",
+                    date=last_day,
+                    planned=planned,
+                    next=last_day + timedelta(days=1),
+                )
+            )
 
     def _get_renewal(self):
         """Return the live subscription that continues this one, if any."""

@@ -258,6 +258,41 @@ class TestPackageBilling(PackageCommon):
         run = self._march_run()
         self.assertEqual(run.package_covered_count, 0)
 
+    def test_package_ended_early_bills_again(self):
+        subscription = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
+        self._pay(subscription.move_id)
+        subscription._end_early(date(2026, 2, 28))
+        self.assertRecordValues(
+            subscription,
+            [
+                {
+                    "state": "paid",
+                    "date_ended_early": date(2026, 2, 28),
+                    "date_end": date(2026, 2, 28),
+                }
+            ],
+        )
+        self.assertIn("Ended early", subscription.message_ids[0].body)
+        run = self._march_run()
+        self.assertEqual(run.package_covered_count, 0)
+        self.assertFalse(run.package_covered_note)
+        mgmt_a = run.charge_ids.filtered(
+            lambda c: c.unit_id == self.unit_a and c.fee_item_id == self.fee_management
+        )
+        self.assertEqual(mgmt_a.amount, 247.80)
+
+    def test_end_early_rejects_bad_day(self):
+        subscription = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
+        with self.assertRaisesRegex(UserError, "is not paid"):
+            subscription._end_early(date(2026, 2, 28))
+        self._pay(subscription.move_id)
+        with self.assertRaisesRegex(
+            UserError, "choose a day from 2025-12-31 to 2026-12-30"
+        ):
+            subscription._end_early(date(2026, 12, 31))
+        self.assertFalse(subscription.date_ended_early)
+        self.assertEqual(subscription.date_end, date(2026, 12, 31))
+
     def test_package_ended_bills_again(self):
         subscription = self._sell(self.package_parking, self.unit_a, date(2026, 2, 1))
         self._pay(subscription.move_id)
@@ -320,6 +355,15 @@ class TestPackageReminder(PackageCommon):
             f"{self.unit_a.code} ends on 12/31/2026",
         )
         self.assertIn("/my/property/packages", str(reminder.mail_id.body_html))
+
+    def test_ended_package_not_reminded(self):
+        subscription = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))
+        self._pay(subscription.move_id)
+        subscription._end_early(date(2026, 12, 20))
+        self.env["property.notification"]._cron_send_notifications(
+            now=datetime(2026, 12, 16, 2, 0)
+        )
+        self.assertFalse(self._notifications())
 
     def test_renewed_package_not_reminded(self):
         subscription = self._sell(self.package_year, self.unit_a, date(2026, 1, 1))

@@ -30,7 +30,7 @@ class PropertyRefundPortal(CustomerPortal):
         return values
 
     def _get_refund_bill(self, invoice_id):
-        """Return the user's own paid property bill ``invoice_id``, sudoed.
+        """Return the user's own property bill or package invoice, sudoed.
 
         :raise AccessError: when the bill is not the user's or not refundable
         """
@@ -39,7 +39,7 @@ class PropertyRefundPortal(CustomerPortal):
         if (
             bill_sudo.move_type != "out_invoice"
             or bill_sudo.state != "posted"
-            or not bill_sudo.property_community_id
+            or not bill_sudo._get_property_notification_community()
             or bill_sudo.commercial_partner_id != partner
         ):
             raise AccessError(_("This bill is not one of your property bills."))

@@ -28,14 +28,36 @@ class AccountMove(models.Model):
         help="Payments and bank statement lines reconciled with the bill. "
         "Credit notes, refunds included, are not money paid.",
     )
+    property_refund_credit_note_ids = fields.One2many(
+        comodel_name="account.move",
+        inverse_name="property_refund_bill_id",
+        string="Refund Credit Notes",
+        readonly=True,
+    )
     property_amount_refunded = fields.Monetary(
         string="Refunded",
-        compute="_compute_property_refund",
+        compute="_compute_property_refund_status",
+        store=True,
         currency_field="company_currency_id",
-        help="Amount given back to the owner by refund requests that are done.",
+        help="Money paid back to the owner: the part of the bill's refund credit "
+        "notes settled by an outbound payment or a bank statement line. A "
+        "credit note waiting for its refund counts for nothing.",
+    )
+    property_refund_status = fields.Selection(
+        selection=[
+            ("none", "Not Refunded"),
+            ("partial", "Partially Refunded"),
+            ("refunded", "Refunded"),
+        ],
+        string="Refund Status",
+        compute="_compute_property_refund_status",
+        store=True,
+        index=True,
+        help="Refunded once the money paid back reaches what payments settled "
+        "of the bill; partially refunded before that.",
     )
     property_refund_open = fields.Boolean(
-        string="Refund in Progress", compute="_compute_property_refund"
+        string="Refund in Progress", compute="_compute_property_refund_open"
     )
 
     @api.depends("amount_residual")
@@ -79,19 +101,77 @@ class AccountMove(models.Model):
         currencies = {move.id: move.company_currency_id for move in self}
         return {move_id: currencies[move_id].round(amount) for move_id, amount in rows}
 
-    @api.depends(
-        "property_refund_request_ids.state", "property_refund_request_ids.amount"
-    )
-    def _compute_property_refund(self):
+    @api.depends("property_refund_request_ids.state")
+    def _compute_property_refund_open(self):
         for move in self:
-            requests = move.sudo().property_refund_request_ids
-            done = requests.filtered(lambda request: request.state == "done")
-            move.property_amount_refunded = move.company_currency_id.round(
-                sum(done.mapped("amount"))
-            )
             move.property_refund_open = any(
-                request.state in OPEN_STATES for request in requests
+                request.state in OPEN_STATES
+                for request in move.sudo().property_refund_request_ids
             )
+
+    @api.depends(
+        "amount_residual",
+        "property_refund_credit_note_ids.state",
+        "property_refund_credit_note_ids.amount_residual",
+    )
+    def _compute_property_refund_status(self):
+        for move in self:
+            currency = move.company_currency_id
+            refunded = currency.round(
+                sum(
+                    move._get_property_paid_out_amount(credit_note)
+                    for credit_note in move.sudo().property_refund_credit_note_ids
+                    if credit_note.state == "posted"
+                )
+            )
+            move.property_amount_refunded = refunded
+            if currency.is_zero(refunded):
+                move.property_refund_status = "none"
+                continue
+            paid = move._get_property_received_amount()
+            move.property_refund_status = (
+                "refunded"
+                if currency.compare_amounts(refunded, paid) >= 0
+                else "partial"
+            )
+
+    @api.model
+    def _is_property_money_entry(self, move):
+        """Tell whether ``move`` is the entry of a payment or a bank statement line."""
+        return bool(move.origin_payment_id or move.statement_line_id)
+
+    def _get_property_paid_out_amount(self, credit_note):
+        """Return what payments paid out of ``credit_note``, in company currency.
+
+        Reconciling the credit note with another invoice settles it without
+        paying the owner anything, so only payment entries count.
+        """
+        lines = credit_note.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        return sum(
+            partial.amount
+            for partial in lines.matched_debit_ids
+            if self._is_property_money_entry(partial.debit_move_id.move_id)
+        )
+
+    def _get_property_received_amount(self):
+        """Return what payments settled of this bill, in company currency.
+
+        The ORM counterpart of :meth:`_get_property_paid_amounts`, usable in a
+        stored compute where that method's flush would recompute this field.
+        """
+        self.ensure_one()
+        lines = self.sudo().line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        return self.company_currency_id.round(
+            sum(
+                partial.amount
+                for partial in lines.matched_credit_ids
+                if self._is_property_money_entry(partial.credit_move_id.move_id)
+            )
+        )
 
     def action_view_property_refund_requests(self):
         self.ensure_one()

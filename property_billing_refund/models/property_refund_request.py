@@ -15,6 +15,27 @@ _logger = logging.getLogger(__name__)
 RESERVING_STATES = ("submitted", "approved", "refunding", "done", "failed")
 OPEN_STATES = ("submitted", "approved", "refunding", "failed")
 CLOSED_STATES = ("done", "rejected", "cancelled")
+# Every state but draft is announced to the owner through the community's
+# refund notification rule.
+NOTIFIED_STATES = (
+    "submitted",
+    "approved",
+    "refunding",
+    "done",
+    "rejected",
+    "cancelled",
+    "failed",
+)
+STATES = [
+    ("draft", "Draft"),
+    ("submitted", "Submitted"),
+    ("approved", "Approved"),
+    ("refunding", "Refunding"),
+    ("done", "Refunded"),
+    ("rejected", "Rejected"),
+    ("cancelled", "Cancelled"),
+    ("failed", "Failed"),
+]
 # Fields an owner may give when he creates a request on the portal or by RPC.
 OWNER_FIELDS = {
     "move_id",
@@ -39,16 +60,7 @@ class PropertyRefundRequest(models.Model):
         string="Reference", required=True, readonly=True, copy=False, default="/"
     )
     state = fields.Selection(
-        selection=[
-            ("draft", "Draft"),
-            ("submitted", "Submitted"),
-            ("approved", "Approved"),
-            ("refunding", "Refunding"),
-            ("done", "Refunded"),
-            ("rejected", "Rejected"),
-            ("cancelled", "Cancelled"),
-            ("failed", "Failed"),
-        ],
+        selection=STATES,
         required=True,
         default="draft",
         readonly=True,
@@ -65,7 +77,18 @@ class PropertyRefundRequest(models.Model):
         ondelete="restrict",
         tracking=True,
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
-        "('property_community_id', '!=', False)]",
+        "'|', ('property_community_id', '!=', False), "
+        "('property_package_subscription_ids', '!=', False)]",
+    )
+    package_subscription_id = fields.Many2one(
+        comodel_name="property.package.subscription",
+        string="Package",
+        compute="_compute_package_subscription_id",
+        store=True,
+        index="btree_not_null",
+        help="The prepaid package the bill sold. When the refund is done, the "
+        "package ends on the service end date and billing runs bill its fee "
+        "items again from the next day.",
     )
     company_id = fields.Many2one(
         related="move_id.company_id", store=True, index=True, precompute=True
@@ -79,7 +102,11 @@ class PropertyRefundRequest(models.Model):
         precompute=True,
     )
     community_id = fields.Many2one(
-        related="move_id.property_community_id", store=True, index=True
+        comodel_name="property.community",
+        compute="_compute_community_id",
+        store=True,
+        index=True,
+        help="The bill's community, or the unit's community for a package invoice.",
     )
     line_ids = fields.Many2many(
         comodel_name="account.move.line",
@@ -214,6 +241,21 @@ class PropertyRefundRequest(models.Model):
     # ------------------------------------------------------------
 
     @api.depends("move_id")
+    def _compute_package_subscription_id(self):
+        for request in self:
+            request.package_subscription_id = (
+                request.move_id.sudo().property_package_subscription_ids[:1]
+            )
+
+    @api.depends("move_id", "package_subscription_id")
+    def _compute_community_id(self):
+        for request in self:
+            move = request.move_id.sudo()
+            request.community_id = (
+                move._get_property_notification_community() if move else False
+            )
+
+    @api.depends("move_id")
     def _compute_line_ids(self):
         for request in self:
             request.line_ids = request.move_id.invoice_line_ids.filtered(
@@ -338,6 +380,15 @@ class PropertyRefundRequest(models.Model):
         requests = super().create(vals_list)
         requests._check_bill()
         return requests
+
+    def write(self, vals):
+        if "state" not in vals:
+            return super().write(vals)
+        before = {request.id: request.state for request in self}
+        result = super().write(vals)
+        changed = self.filtered(lambda request: before[request.id] != request.state)
+        self.env["property.notification"]._queue_refund_updates(changed)
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -489,8 +540,17 @@ class PropertyRefundRequest(models.Model):
         charge = line.sudo().property_charge_id
         if charge:
             return charge.period_start, charge.period_end
-        if line.deferred_start_date and line.deferred_end_date:
+        # Deferred revenue dates exist only where an accounting addon adds
+        # them (Odoo Enterprise's); the community account addon has none.
+        if "deferred_start_date" in line._fields and (
+            line.deferred_start_date and line.deferred_end_date
+        ):
             return line.deferred_start_date, line.deferred_end_date
+        subscription = self.package_subscription_id.sudo()
+        if subscription and line.move_id == subscription.move_id:
+            # Every line of a package invoice pays for the package's whole
+            # period, as sold, even after the package was ended early.
+            return subscription.date_start, subscription._get_planned_end()
         return None, None
 
     def _get_proposal(self):

@@ -1,7 +1,10 @@
 import logging
+from datetime import timedelta
 
 from odoo import Command, _, fields, models
 from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.property_billing.tools import periods
 
 _logger = logging.getLogger(__name__)
 
@@ -346,11 +349,47 @@ class PropertyRefundRequest(models.Model):
             }
         )
         self._close_late_fee_hold()
+        self._end_package_early()
         self._post_state_message(
             _(
                 "Refunded %(amount)s by payment %(payment)s.",
                 amount=self._format(self.amount),
                 payment=payment._get_html_link(),
+            )
+        )
+
+    def _get_package_last_day(self):
+        """Return the last day the refunded package still covers, or None.
+
+        Refunding unused whole months leaves the month of the service end
+        date paid, so the package covers it to its last day. Refunding
+        unused days ends the package on the service end date itself.
+        """
+        self.ensure_one()
+        last_day = self.service_end_date
+        if not self.package_subscription_id or not last_day:
+            return None
+        if self.policy_id.proposal_method == "months":
+            next_day = last_day + timedelta(days=1)
+            if next_day.day != 1:
+                last_day = periods.month_end(last_day)
+        return last_day
+
+    def _end_package_early(self):
+        """End the refunded package so that billing runs bill it again."""
+        self.ensure_one()
+        subscription = self.package_subscription_id.sudo()
+        last_day = self._get_package_last_day()
+        if not last_day or last_day >= subscription._get_planned_end():
+            return
+        if subscription.date_ended_early and subscription.date_ended_early <= last_day:
+            return
+        subscription._end_early(last_day)
+        self._post_state_message(
+            _(
+                "Package %(package)s ended early: covered until %(date)s.",
+                package=subscription._get_html_link(),
+                date=last_day,
             )
         )
 

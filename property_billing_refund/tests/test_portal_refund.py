@@ -1,8 +1,9 @@
+from datetime import date
 from urllib.parse import urlsplit
 
 from lxml import html
 
-from odoo import fields, http
+from odoo import Command, fields, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
@@ -100,6 +101,51 @@ class TestPortalRefund(RefundCommon, HttpCase):
         _response, page = self._page(f"/my/refunds/{request.id}")
         self.assertIn("250.00", page.text_content())
         self.assertIn("Submitted", page.text_content())
+
+    def test_owner_refunds_package(self):
+        self._apply_fee(self.unit_a, self.fee_management, date(2026, 1, 1))
+        package = self.env["property.package"].create(
+            {
+                "name": "Management fee, 12 months",
+                "months": 12,
+                "discount": 10.0,
+                "line_ids": [
+                    Command.create(
+                        {"fee_item_id": self.fee_management.id, "monthly_price": 100.00}
+                    )
+                ],
+            }
+        )
+        subscription = self.env["property.package.subscription"].create(
+            {
+                "package_id": package.id,
+                "unit_id": self.unit_a.id,
+                "date_start": date(2026, 1, 1),
+            }
+        )
+        subscription.action_confirm()
+        invoice = subscription.move_id
+        self._pay(invoice, 1080.00, fields.Date.today())
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page(f"/my/invoices/{invoice.id}")
+        self.assertTrue(page.xpath("//a[hasclass('o_property_refund_link')]"))
+
+        response = self._post_form(
+            invoice, reason="ended_early", service_end_date="2026-09-30"
+        )
+        refund = self._requests_of(invoice)
+        self.assertEqual(urlsplit(response.url).path, f"/my/refunds/{refund.id}")
+        self.assertRecordValues(
+            refund,
+            [
+                {
+                    "state": "submitted",
+                    "amount": 270.00,
+                    "package_subscription_id": subscription.id,
+                    "partner_id": self.owner_a.id,
+                }
+            ],
+        )
 
     def test_rejected_amount_shows_error(self):
         self.authenticate("refund_owner_a", "refund_owner_a")
@@ -233,6 +279,8 @@ class TestPortalRefund(RefundCommon, HttpCase):
         refunded = page.xpath("//*[contains(@class, 'o_property_bill_refunded')]")
         self.assertEqual(len(refunded), 1)
         self.assertIn("600.00", refunded[0].text_content())
+        self.assertIn("Partially refunded", refunded[0].text_content())
+        self.assertEqual(refunded[0].get("data-refund-status"), "partial")
         self.assertFalse(
             page.xpath("//*[contains(@class, 'o_property_bill_refund_open')]")
         )
@@ -243,6 +291,26 @@ class TestPortalRefund(RefundCommon, HttpCase):
                 0
             ].text_content(),
         )
+
+    def test_bill_list_shows_refund_status(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page("/my/invoices")
+        self.assertFalse(
+            page.xpath("//*[contains(@class, 'o_property_refund_status')]")
+        )
+        request = self._new_request(self.bill_a, amount=1200.00)
+        request.action_submit()
+        request.with_user(self.billing_manager).action_approve()
+        self._confirm_transfer(request)
+        self.assertEqual(self.bill_a.property_refund_status, "refunded")
+        _response, page = self._page("/my/invoices")
+        badges = page.xpath("//*[contains(@class, 'o_property_refund_status')]")
+        self.assertEqual(
+            [badge.get("data-refund-status") for badge in badges], ["refunded"]
+        )
+        self.assertIn("Refunded", badges[0].text_content())
+        # Owner B's bill is not in A's list.
+        self.assertNotIn(self.bill_b.name, page.text_content())
 
     def test_refund_waiting_for_transfer_is_not_an_advance(self):
         request = self._new_request(self.bill_a, amount=600.00)

@@ -101,6 +101,10 @@ class TestRefundProvider(RefundCommon):
         self.assertEqual(credit_note.state, "posted")
         self.assertEqual(credit_note.amount_residual, 600.00)
         self.assertFalse(self._outbound_payments())
+        # Nothing was paid out, so the bill claims no refund.
+        self.assertEqual(self.bill.property_refund_status, "none")
+        self.assertEqual(self.bill.property_amount_refunded, 0.0)
+        self.assertEqual(self.bill.payment_state, "paid")
         self.assertFalse(
             self.env["payment.transaction"].search(
                 [("source_transaction_id", "=", self.source_tx.id)]
@@ -129,6 +133,8 @@ class TestRefundProvider(RefundCommon):
         )
         self.assertEqual(refunds.mapped("amount"), [-600.00])
         self.assertEqual(credit_note.amount_residual, 0.0)
+        self.assertEqual(self.bill.property_refund_status, "partial")
+        self.assertEqual(self.bill.property_amount_refunded, 600.00)
         self.assertIn("provider is disabled", request.message_ids.sorted("id")[-4].body)
 
     def test_full_amount_through_provider(self):
