@@ -8,6 +8,7 @@ from . import property_billing_run_error
 from . import property_billing_run
 from . import property_billing_run_journal_items
 from . import account_move
+from . import account_analytic_account
 from . import account_move_line
 from . import res_partner
 from . import property_billing_notice

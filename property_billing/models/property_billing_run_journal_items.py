@@ -2,11 +2,13 @@ from collections import defaultdict
 
 from odoo import Command, fields, models
 
+from .account_analytic_account import EXISTING_ANALYTIC_ACCOUNTS_CONTEXT
 from .account_move import BATCH_SEQUENCE_CONTEXT
+from .res_partner import RANK_INCREASES_CONTEXT
 
 
 class PropertyBillingRun(models.Model):
-    """How a billing run writes and posts its invoices' journal items in bulk."""
+    """Billing run extension that writes and posts its invoices in bulk."""
 
     _inherit = "property.billing.run"  # pylint: disable=consider-merging-classes-inherited
 
@@ -151,8 +153,8 @@ class PropertyBillingRun(models.Model):
     def _post_invoices(self, moves):
         """Post the run's invoices as one batch.
 
-        Two fields that posting leaves unchanged are protected from Odoo's
-        per-invoice work while it posts:
+        Posting does some work invoice by invoice, which the run does once
+        for the batch:
 
         - ``checked``: posting sets it from the journal, a write and a balance
           query per invoice, and the run created the invoices with that same
@@ -160,9 +162,32 @@ class PropertyBillingRun(models.Model):
         - ``invoice_date_due``: the new state marks it for recomputation from
           the payment terms, and numbering each invoice recomputes it then,
           one invoice at a time. Posting changes none of its inputs (terms,
-          invoice date, currency, amounts).
+          invoice date, currency, amounts), so it stays protected;
+        - ``made_sequence_gap``: numbering each invoice checks for a gap
+          before it with a search. It is computed once for the batch after
+          posting, when all the numbers exist;
+        - customer ranks: posting increases each partner's with its own
+          query, and ``res.partner`` collects them here instead;
+        - analytic items: posting checks that the community's analytic
+          account exists once per journal item; it is checked once here.
         """
         moves = moves.with_context(**{BATCH_SEQUENCE_CONTEXT: True})
-        protected = [moves._fields["checked"], moves._fields["invoice_date_due"]]
+        sequence_gap = moves._fields["made_sequence_gap"]
+        protected = [
+            moves._fields["checked"],
+            moves._fields["invoice_date_due"],
+            sequence_gap,
+        ]
+        rank_increases = defaultdict(int)
+        analytic_accounts = self.community_id.analytic_account_id.exists()
         with self.env.protecting(protected, moves):
-            moves.action_post()
+            moves.with_context(
+                **{
+                    RANK_INCREASES_CONTEXT: rank_increases,
+                    EXISTING_ANALYTIC_ACCOUNTS_CONTEXT: frozenset(
+                        analytic_accounts.ids
+                    ),
+                }
+            ).action_post()
+        self.env.add_to_compute(sequence_gap, moves)
+        self.env["res.partner"]._apply_rank_increases(rank_increases)

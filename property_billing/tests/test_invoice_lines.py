@@ -229,3 +229,29 @@ class TestInvoiceLines(PropertyBillingCommon):
         # A table never analyzed: PostgreSQL's estimate is -1.
         run._refresh_ledger_statistics(-1)
         self.assertEqual(run._get_ledger_row_estimate(), line_count)
+
+    def test_customer_rank_per_bill(self):
+        other = self.env["res.partner"].create({"name": "Not Billed"})
+        self.assertEqual(self.owner_a.customer_rank, 0)
+        self._bill()
+        run = self._create_run(date(2026, 5, 1), date(2026, 5, 31))
+        run.action_generate()
+        self.assertEqual(run.state, "done")
+        self.env["res.partner"].invalidate_model(["customer_rank"])
+        # One rank per posted bill: April's and May's.
+        self.assertEqual(self.owner_a.customer_rank, 2)
+        self.assertEqual(self.owner_b.customer_rank, 2)
+        self.assertEqual(other.customer_rank, 0)
+
+    def test_sequence_gap_flag_stored(self):
+        run = self._bill()
+        moves = run.invoice_ids
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT made_sequence_gap FROM account_move WHERE id IN %s",
+            [tuple(moves.ids)],
+        )
+        # Consecutive numbers: no invoice of the run starts a gap.
+        self.assertEqual([row[0] for row in self.env.cr.fetchall()], [False, False])
+        numbers = sorted(moves.mapped("sequence_number"))
+        self.assertEqual(numbers[1], numbers[0] + 1)
