@@ -118,7 +118,11 @@ class WeChatBindingPortal(PropertyNotificationPortal):
             ]
         ).unlink()
         bindings.create(
-            {"partner_id": partner.id, "appid": provider.wechat_pay_appid, "openid": openid}
+            {
+                "partner_id": partner.id,
+                "appid": provider.wechat_pay_appid,
+                "openid": openid,
+            }
         )
         _logger.info("WeChat bound to partner %s", partner.id)
         return request.redirect(redirect)

@@ -190,42 +190,50 @@ class PaymentProvider(models.Model):
     def _wechat_oa_get_access_token(self, renew=False):
         """Return the cached access token, or fetch a stable token.
 
-        The token is shared by every worker through the database: the row is
-        locked while it is checked and renewed, and it is renewed
-        TOKEN_RENEW_MARGIN seconds before it expires.
+        The token is shared by every worker through the database. It is
+        checked and renewed in a transaction of its own, under a lock of the
+        provider's row, and committed at once: a message that fails afterwards
+        must not roll the new token back. It is renewed TOKEN_RENEW_MARGIN
+        seconds before it expires.
 
         :param bool renew: ignore the cached token, after WeChat answered
             40001 or 42001 for it
         """
         self.ensure_one()
-        provider = self.sudo()
-        self.env.cr.execute(
-            "SELECT id FROM payment_provider WHERE id = %s FOR UPDATE", [provider.id]
-        )
-        provider.invalidate_recordset(
+        with self.env.registry.cursor() as cr:
+            provider = self.env(cr=cr, su=True)[self._name].browse(self.id)
+            cr.execute(
+                "SELECT id FROM payment_provider WHERE id = %s FOR UPDATE",
+                [provider.id],
+            )
+            token = provider._wechat_oa_renew_access_token(renew)
+        self.sudo().invalidate_recordset(
             ["wechat_oa_access_token", "wechat_oa_token_expires_at"]
         )
+        return token
+
+    def _wechat_oa_renew_access_token(self, renew):
         now = fields.Datetime.now()
         margin = timedelta(seconds=const.TOKEN_RENEW_MARGIN)
         if (
             not renew
-            and provider.wechat_oa_access_token
-            and provider.wechat_oa_token_expires_at
-            and provider.wechat_oa_token_expires_at - margin > now
+            and self.wechat_oa_access_token
+            and self.wechat_oa_token_expires_at
+            and self.wechat_oa_token_expires_at - margin > now
         ):
-            return provider.wechat_oa_access_token
-        data = provider._wechat_oa_request(
+            return self.wechat_oa_access_token
+        data = self._wechat_oa_request(
             "POST",
-            provider.wechat_oa_api_url,
+            self.wechat_oa_api_url,
             "/cgi-bin/stable_token",
             payload={
                 "grant_type": "client_credential",
-                "appid": provider.wechat_pay_appid,
-                "secret": provider.wechat_oa_app_secret,
+                "appid": self.wechat_pay_appid,
+                "secret": self.wechat_oa_app_secret,
                 "force_refresh": False,
             },
         )
-        provider.write(
+        self.write(
             {
                 "wechat_oa_access_token": data["access_token"],
                 "wechat_oa_token_expires_at": now
@@ -234,7 +242,7 @@ class PaymentProvider(models.Model):
         )
         _logger.info(
             "WeChat Official Account token of provider %s renewed for %s s",
-            provider.id,
+            self.id,
             data.get("expires_in"),
         )
         return data["access_token"]

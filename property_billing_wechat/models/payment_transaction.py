@@ -365,7 +365,10 @@ class PaymentTransaction(models.Model):
         params["paySign"] = signing.sign(
             signing.load_private_key(provider.wechat_pay_private_key),
             signing.build_message(
-                params["appId"], params["timeStamp"], params["nonceStr"], params["package"]
+                params["appId"],
+                params["timeStamp"],
+                params["nonceStr"],
+                params["package"],
             ),
         )
         return params

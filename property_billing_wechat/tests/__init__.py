@@ -6,3 +6,4 @@ from . import test_wechat_pay_h5
 from . import test_wechat_pay_trade_bill
 from . import test_wechat_pay_tour
 from . import test_wechat_pay_jsapi
+from . import test_wechat_notification_channel

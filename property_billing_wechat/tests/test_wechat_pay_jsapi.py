@@ -215,7 +215,9 @@ class TestWeChatPayJsapi(WeChatPayCommon, HttpCase):
         order = self.emulator.orders[tx.wechat_pay_out_trade_no]
         self.assertEqual(order["kind"], "jsapi")
         self.assertEqual(order["request"]["payer"], {"openid": openid})
-        self.assertEqual(order["request"]["amount"], {"total": 25780, "currency": "CNY"})
+        self.assertEqual(
+            order["request"]["amount"], {"total": 25780, "currency": "CNY"}
+        )
         self.assertEqual(order["request"]["appid"], self.emulator.appid)
         self.assertEqual(order["request"]["mchid"], self.emulator.mchid)
         self.assertEqual(tx.state, "pending")

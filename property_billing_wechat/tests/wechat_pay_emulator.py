@@ -586,9 +586,7 @@ class WeChatPayEmulator:
         The same user has a different openid under each appid.
         """
         appid = appid or self.appid
-        digest = hashlib.sha256(
-            self._openid_salt + f"{appid}:{user}".encode()
-        ).digest()
+        digest = hashlib.sha256(self._openid_salt + f"{appid}:{user}".encode()).digest()
         openid = "o" + base64.urlsafe_b64encode(digest).decode()[:27]
         self.openids[openid] = (appid, user)
         return openid
@@ -610,7 +608,10 @@ class WeChatPayEmulator:
         if not OAUTH_STATE.match(value.get("state", "")):
             raise ApiError(400, "40002", "state must be at most 128 letters or digits")
         redirect_uri = urllib.parse.urlsplit(value.get("redirect_uri", ""))
-        if redirect_uri.scheme not in ("http", "https") or redirect_uri.hostname not in (
+        if redirect_uri.scheme not in (
+            "http",
+            "https",
+        ) or redirect_uri.hostname not in (
             "127.0.0.1",
             "localhost",
         ):
@@ -695,8 +696,10 @@ class WeChatPayEmulator:
             return {"errcode": 41001, "errmsg": "access_token missing"}
         expiry = self.access_tokens.get(token)
         if expiry is None:
-            return {"errcode": 40001, "errmsg": "invalid credential, access_token "
-                    "is invalid or not latest"}
+            return {
+                "errcode": 40001,
+                "errmsg": "invalid credential, access_token is invalid or not latest",
+            }
         if expiry <= time.time():
             return {"errcode": 42001, "errmsg": "access_token expired"}
         return None
@@ -723,14 +726,18 @@ class WeChatPayEmulator:
             return {"errcode": 40037, "errmsg": "invalid template_id"}
         values = data.get("data")
         if not isinstance(values, dict) or set(values) != keys:
-            return {"errcode": 47003, "errmsg": "argument invalid! data keys differ "
-                    "from the template's"}
+            return {
+                "errcode": 47003,
+                "errmsg": "argument invalid! data keys differ from the template's",
+            }
         for key, value in values.items():
             text = value.get("value") if isinstance(value, dict) else None
             rule = TEMPLATE_VALUE_RULES.get(key.rstrip(string.digits))
             if not isinstance(text, str) or (rule and not rule.match(text)):
-                return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}"
-                        ".value invalid"}
+                return {
+                    "errcode": 47003,
+                    "errmsg": f"argument invalid! data.{key}.value invalid",
+                }
         url = data.get("url")
         if url is not None and urllib.parse.urlsplit(url).scheme not in (
             "http",
@@ -752,8 +759,12 @@ class WeChatPayEmulator:
                     return {"errcode": 0, "errmsg": "ok", "msgid": message["msgid"]}
             msgid = int(time.time() * 1000) + len(self.template_messages)
             self.template_messages.append(
-                {**data, "client_msg_id": data.get("client_msg_id"), "msgid": msgid,
-                 "time": time.time()}
+                {
+                    **data,
+                    "client_msg_id": data.get("client_msg_id"),
+                    "msgid": msgid,
+                    "time": time.time(),
+                }
             )
         return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
 
@@ -797,9 +808,10 @@ class WeChatPayEmulator:
             raise ApiError(400, "PARAM_ERROR", "signType must be RSA")
         if not str(params["timeStamp"]).isdigit() or len(str(params["timeStamp"])) > 10:
             raise ApiError(400, "PARAM_ERROR", "timeStamp must be seconds, as text")
-        if not isinstance(params["nonceStr"], str) or not 1 <= len(
-            params["nonceStr"]
-        ) <= 32:
+        if (
+            not isinstance(params["nonceStr"], str)
+            or not 1 <= len(params["nonceStr"]) <= 32
+        ):
             raise ApiError(400, "PARAM_ERROR", "nonceStr must have 1-32 characters")
         message = "".join(
             f"{params[key]}\n" for key in ("appId", "timeStamp", "nonceStr", "package")
