@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import requests
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .. import const
 from ..tools import errors
@@ -55,6 +55,21 @@ class PaymentProvider(models.Model):
         groups="base.group_system",
         copy=False,
     )
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains("wechat_pay_jsapi_enabled", "wechat_oa_app_secret")
+    def _check_wechat_pay_jsapi_secret(self):
+        for provider in self.sudo():
+            if provider.wechat_pay_jsapi_enabled and not provider.wechat_oa_app_secret:
+                raise ValidationError(
+                    _(
+                        "JSAPI payments need the Official Account's AppSecret to "
+                        "obtain owners' openids: enter it, or untick JSAPI "
+                        "Payments on %(provider)s.",
+                        provider=provider.name,
+                    )
+                )
 
     # === BUSINESS METHODS - LOOKUP === #
 

@@ -52,8 +52,9 @@ class PropertyNotificationChannel(models.Model):
                 notification._wechat_template_values(),
                 move.currency_id.decimal_places,
             ),
-            # WeChat drops a second send with the same id within 10 minutes.
-            "client_msg_id": f"pbn{notification.id}a{notification.attempt_count}",
+            # WeChat drops a second send with the same id within 10 minutes,
+            # so a retry after a lost response does not send it twice.
+            "client_msg_id": f"pbn{notification.id}",
         }
         try:
             msgid = provider._wechat_oa_send_template(message)

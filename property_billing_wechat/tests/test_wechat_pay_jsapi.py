@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import WeChatPayCommon
-from .test_wechat_pay_h5 import DESKTOP, WECHAT_ANDROID
+from .test_wechat_pay_h5 import DESKTOP, IPHONE, WECHAT_ANDROID
 from .wechat_pay_emulator import ApiError
 
 
@@ -269,16 +269,21 @@ class TestWeChatPayJsapi(WeChatPayCommon, HttpCase):
         self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
 
     def test_browser_picks_product(self):
+        # JSAPI and H5 both on: WeChat's browser, other phones, desktops.
         self.provider.wechat_pay_h5_enabled = True
         self.authenticate("owner_a_jsapi", "owner_a_jsapi")
-        tx, _form = self._start_payment(DESKTOP)
-        self.assertEqual(tx.wechat_pay_trade_type, "NATIVE")
-        tx.invoice_ids.button_draft()
-        tx.invoice_ids.button_cancel()
-        # Without the Official Account's AppSecret, WeChat's browser gets a QR.
-        self.provider.wechat_oa_app_secret = False
-        tx, _form = self._start_payment(WECHAT_ANDROID)
-        self.assertEqual(tx.wechat_pay_trade_type, "NATIVE")
+        for user_agent, trade_type in (
+            (WECHAT_ANDROID, "JSAPI"),
+            (IPHONE, "MWEB"),
+            (DESKTOP, "NATIVE"),
+        ):
+            with self.subTest(trade_type=trade_type):
+                tx, _form = self._start_payment(user_agent)
+                self.assertEqual(tx.wechat_pay_trade_type, trade_type)
+                tx.invoice_ids.button_draft()
+                tx.invoice_ids.button_cancel()
+        with self.assertRaisesRegex(ValidationError, "AppSecret"):
+            self.provider.wechat_oa_app_secret = False
 
     def test_openid_of_another_app_refused(self):
         tx = self._create_tx()

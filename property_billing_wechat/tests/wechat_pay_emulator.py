@@ -189,6 +189,9 @@ class WeChatPayEmulator:
         # holds the phone (the payer, the one who authorizes OAuth).
         self.app_secret = secrets.token_hex(16)
         self.current_user = "wechat-user-1"
+        # The demo makes every user who authorizes follow the Official
+        # Account, so that bound owners receive template messages.
+        self.follow_on_authorize = False
         self._openid_salt = secrets.token_bytes(16)
         self.reset()
         # self.faults maps "order", "refund" or "bill_hash" to a fault of the
@@ -647,11 +650,14 @@ class WeChatPayEmulator:
             if code["used"]:
                 return {"errcode": 40163, "errmsg": "code been used"}
             code["used"] = True
+        openid = self.openid_for(code["user"], code["appid"])
+        if self.follow_on_authorize:
+            self.followers.add(openid)
         return {
             "access_token": secrets.token_hex(32),
             "expires_in": TOKEN_LIFETIME,
             "refresh_token": secrets.token_hex(32),
-            "openid": self.openid_for(code["user"], code["appid"]),
+            "openid": openid,
             "scope": "snsapi_base",
         }
 
@@ -1319,6 +1325,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._dispatch("POST")
 
+    def _template_messages_html(self):
+        """List the template messages the Official Account sent, newest first."""
+        with self.emulator._lock:
+            messages = list(self.emulator.template_messages)
+        rows = []
+        for message in reversed(messages):
+            values = ", ".join(
+                f"{key}: {value.get('value')}"
+                for key, value in (message.get("data") or {}).items()
+            )
+            rows.append(
+                f"<tr><td>{html.escape(message['touser'])}</td>"
+                f"<td>{html.escape(message['template_id'])}</td>"
+                f"<td>{html.escape(values)}</td></tr>"
+            )
+        return (
+            "<h2>Official Account template messages</h2>"
+            "<table border='1' cellpadding='4'><tr><th>openid</th>"
+            "<th>Template</th><th>Data</th></tr>" + "".join(rows) + "</table>"
+        )
+
     def _send_index(self):
         """Send a page listing the orders, with a Pay button on unpaid ones."""
         rows = []
@@ -1347,7 +1374,9 @@ class _Handler(BaseHTTPRequestHandler):
             "<table border='1' cellpadding='4'><tr><th>out_trade_no</th>"
             "<th>Description</th><th>Amount</th><th>State</th><th></th></tr>"
             + "".join(rows)
-            + "</table></body></html>"
+            + "</table>"
+            + self._template_messages_html()
+            + "</body></html>"
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -1365,6 +1394,7 @@ def main():
     )
     args = parser.parse_args()
     emulator = WeChatPayEmulator(port=args.port).start()
+    emulator.follow_on_authorize = True
     if args.credentials:
         with open(args.credentials, "w", encoding="utf-8") as file:
             json.dump(emulator.provider_values(), file)
