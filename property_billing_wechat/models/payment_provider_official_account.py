@@ -118,13 +118,14 @@ class PaymentProvider(models.Model):
     # === BUSINESS METHODS - REQUESTS === #
 
     def _wechat_oa_request(self, method, base_url, path, params=None, payload=None):
-        """Call an Official Account API and return its JSON answer.
+        """Call an Official Account API and return its JSON response.
 
         The URL carries the AppSecret or the access token, so neither the URL
         nor the exception text of a failed connection is logged or raised.
 
-        :raise WeChatOfficialAccountError: on an errcode other than 0, or an
-            answer that is not JSON (errcode "network")
+        :raise WeChatOfficialAccountError: on an errcode other than 0; with
+            errcode "network" when the connection failed, timed out or the
+            body is not JSON
         """
         self.ensure_one()
         url = base_url.rstrip("/") + path
@@ -150,7 +151,7 @@ class PaymentProvider(models.Model):
                 "network", type(error).__name__
             ) from None
         if not isinstance(data, dict):
-            raise errors.WeChatOfficialAccountError("invalid", "answer is not JSON")
+            raise errors.WeChatOfficialAccountError("invalid", "response is not JSON")
         errcode = data.get("errcode") or 0
         if errcode != 0:
             _logger.warning(
@@ -211,7 +212,7 @@ class PaymentProvider(models.Model):
         must not roll the new token back. It is renewed TOKEN_RENEW_MARGIN
         seconds before it expires.
 
-        :param bool renew: ignore the cached token, after WeChat answered
+        :param bool renew: ignore the cached token, after WeChat returned
             40001 or 42001 for it
         """
         self.ensure_one()
