@@ -58,9 +58,10 @@ class PaymentProvider(models.Model):
 
     # === CONSTRAINT METHODS === #
 
-    @api.constrains("wechat_pay_jsapi_enabled", "wechat_oa_app_secret")
+    @api.constrains("state", "wechat_pay_jsapi_enabled", "wechat_oa_app_secret")
     def _check_wechat_pay_jsapi_secret(self):
-        for provider in self.sudo():
+        # A disabled provider, such as a copy, may lack it like other secrets.
+        for provider in self.sudo().filtered(lambda p: p.state != "disabled"):
             if provider.wechat_pay_jsapi_enabled and not provider.wechat_oa_app_secret:
                 raise ValidationError(
                     _(

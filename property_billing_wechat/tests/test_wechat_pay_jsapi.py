@@ -105,9 +105,12 @@ class TestWeChatPayJsapi(WeChatPayCommon, HttpCase):
     def test_portal_users_cannot_touch_bindings(self):
         self._bind("owner_a_jsapi")
         binding = self.Binding.search([])
+        self.assertEqual(self.owner_a.wechat_binding_ids, binding)
         for user in (self.user_a, self.user_b):
             with self.assertRaises(AccessError):
                 self.Binding.with_user(user).search([])
+            with self.assertRaises(AccessError):
+                user.partner_id.with_user(user).read(["wechat_binding_ids"])
             with self.assertRaises(AccessError):
                 binding.with_user(user).write({"openid": "oSomeoneElse"})
             with self.assertRaises(AccessError):
