@@ -185,6 +185,7 @@ class WeChatPayController(http.Controller):
         return {
             "state": state,
             "code_url": tx_sudo.wechat_pay_code_url or "",
+            "jsapi_ready": bool(tx_sudo.wechat_pay_prepay_id),
             "landing_route": landing_route,
         }
 

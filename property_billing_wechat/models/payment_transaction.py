@@ -296,12 +296,12 @@ class PaymentTransaction(models.Model):
     def _wechat_pay_create_order(self, openid=None):
         """Create the order at WeChat Pay, or re-send its first request.
 
-        :param str openid: the payer's openid, for a first JSAPI request
-
         Without a response the transaction stays pending with the order status
         "Not confirmed". The payment page and the reconciliation job then
         re-send the identical request, which WeChat Pay accepts for the same
         order.
+
+        :param str openid: the payer's openid, for a first JSAPI request
         """
         self.ensure_one()
         if not self.wechat_pay_request_body:

@@ -294,3 +294,45 @@ class TestWeChatPayJsapi(WeChatPayCommon, HttpCase):
         foreign = self.emulator.openid_for("wechat-user-1", "wx0000000000000000")
         with self.assertRaisesRegex(ValidationError, "appid and openid do not match"):
             tx._wechat_pay_create_order(openid=foreign)
+
+    def test_jsapi_order_resent_after_lost_response(self):
+        self._bind("owner_a_jsapi")
+        tx, _form = self._start_payment(WECHAT_ANDROID)
+        page_url = (
+            "/payment/wechat_pay/jsapi?"
+            f"reference={tx.reference}&access_token={tx._wechat_pay_access_token()}"
+        )
+        headers = {"User-Agent": WECHAT_ANDROID}
+        # WeChat Pay creates the order but the response is lost.
+        self.emulator.faults["order"] = "drop"
+        with mute_logger("odoo.addons.property_billing_wechat.models"):
+            response = self.url_open(page_url, headers=headers)
+        self.env.invalidate_all()
+        self.assertIn("o_wechat_pay_waiting", response.text)
+        self.assertNotIn("data-pay-params", response.text)
+        self.assertEqual(tx.wechat_pay_order_status, "unknown")
+        first_request = json.loads(tx.wechat_pay_request_body)
+        # The page's poller re-sends the same request, then reloads.
+        result = self.make_jsonrpc_request(
+            "/payment/wechat_pay/status",
+            {"reference": tx.reference, "access_token": tx._wechat_pay_access_token()},
+        )
+        self.env.invalidate_all()
+        self.assertEqual(result["state"], "pending")
+        self.assertTrue(result["jsapi_ready"])
+        self.assertEqual(tx.wechat_pay_order_status, "created")
+        order = self.emulator.orders[tx.wechat_pay_out_trade_no]
+        self.assertEqual(order["request"], first_request)
+        response = self.url_open(page_url, headers=headers)
+        self.assertIn("data-pay-params", response.text)
+        self.assertEqual(
+            [
+                request[:3]
+                for request in self.emulator.requests
+                if "jsapi" in request[1]
+            ],
+            [
+                ("POST", "/v3/pay/transactions/jsapi", 200),
+                ("POST", "/v3/pay/transactions/jsapi", 200),
+            ],
+        )
