@@ -123,6 +123,8 @@ class PaymentProvider(models.Model):
 
         The URL carries the AppSecret or the access token, so neither the URL
         nor the exception text of a failed connection is logged or raised.
+        NOTE: urllib3 logs request URLs at DEBUG level, so a server run with
+        --log-level=debug writes them to its log.
 
         :raise WeChatOfficialAccountError: on an errcode other than 0; with
             errcode "network" when the connection failed, timed out or the

@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import WeChatPayCommon
 
@@ -11,6 +12,7 @@ REMINDER_TIME = datetime(2026, 3, 24, 2, 0)
 PROVIDER_LOGGER = (
     "odoo.addons.property_billing_wechat.models.payment_provider_official_account"
 )
+NOTIFICATION_LOGGER = "odoo.addons.property_billing.models.property_notification"
 
 
 @tagged("post_install", "-at_install")
@@ -168,6 +170,7 @@ class TestWeChatNotificationChannel(WeChatPayCommon, HttpCase):
         )
         self.assertEqual(notification.state, "sent")
 
+    @mute_logger(PROVIDER_LOGGER, NOTIFICATION_LOGGER)
     def test_token_renewed_once_after_40001(self):
         provider = self.provider.sudo()
         old_token = provider._wechat_oa_get_access_token()
@@ -187,6 +190,7 @@ class TestWeChatNotificationChannel(WeChatPayCommon, HttpCase):
         self.assertNotEqual(provider.wechat_oa_access_token, old_token)
         self.assertEqual(self._notifications(self.bill_a).state, "sent")
 
+    @mute_logger(PROVIDER_LOGGER, NOTIFICATION_LOGGER)
     def test_token_renewed_before_expiry_and_after_42001(self):
         provider = self.provider.sudo()
         provider._wechat_oa_get_access_token()
@@ -241,6 +245,7 @@ class TestWeChatNotificationChannel(WeChatPayCommon, HttpCase):
         self.assertRecordValues(notification, [{"state": "sent", "attempt_count": 2}])
         self.assertEqual(len(self.emulator.template_messages), 1)
 
+    @mute_logger(PROVIDER_LOGGER, NOTIFICATION_LOGGER)
     def test_unknown_template_and_unfollowed_owner_refused(self):
         self.reminder_rule.wechat_template_id = "TPL_UNKNOWN"
         self._run_job(REMINDER_TIME)
