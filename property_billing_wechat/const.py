@@ -41,3 +41,16 @@ REFUND_STATUS_MAPPING = {
 
 PAYMENT_EVENT = "TRANSACTION.SUCCESS"
 REFUND_EVENTS = ("REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED")
+
+# Official Account (api.weixin.qq.com and open.weixin.qq.com).
+DEFAULT_OA_API_URL = "https://api.weixin.qq.com"
+DEFAULT_OA_OAUTH_URL = "https://open.weixin.qq.com"
+# Seconds before its expiry that the cached access token is renewed; WeChat
+# keeps the old stable token valid for 5 minutes after renewing it.
+TOKEN_RENEW_MARGIN = 300
+# errcodes of an access token that is invalid (40001) or expired (42001).
+TOKEN_ERRCODES = (40001, 42001)
+# Session key of a pending OAuth binding: {state, redirect, provider_id}.
+OAUTH_SESSION_KEY = "wechat_oauth"
+# Transaction trade type -> order endpoint under /v3/pay/transactions/.
+TRADE_TYPE_ENDPOINTS = {"NATIVE": "native", "MWEB": "h5", "JSAPI": "jsapi"}

@@ -1,6 +1,6 @@
 import json
 import logging
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from cryptography.exceptions import InvalidTag
 
@@ -19,6 +19,7 @@ class WeChatPayController(http.Controller):
     _native_url = "/payment/wechat_pay/native"
     _status_url = "/payment/wechat_pay/status"
     _return_url = "/payment/wechat_pay/return"
+    _jsapi_url = "/payment/wechat_pay/jsapi"
 
     @http.route(_notify_url, type="http", methods=["POST"], auth="public", csrf=False)
     def wechat_pay_notify(self, provider_id):
@@ -184,6 +185,7 @@ class WeChatPayController(http.Controller):
         return {
             "state": state,
             "code_url": tx_sudo.wechat_pay_code_url or "",
+            "jsapi_ready": bool(tx_sudo.wechat_pay_prepay_id),
             "landing_route": landing_route,
         }
 
@@ -194,3 +196,44 @@ class WeChatPayController(http.Controller):
         tx_sudo._wechat_pay_check_status()
         query = urlencode({"reference": reference, "access_token": access_token})
         return request.redirect(f"{self._native_url}?{query}")
+
+    @http.route(_jsapi_url, type="http", methods=["GET"], auth="public", website=True)
+    def wechat_pay_jsapi(self, reference=None, access_token=None):
+        """Pay a JSAPI order in WeChat's browser.
+
+        The order is created with the openid the logged-in owner bound; an
+        owner who has not bound WeChat yet goes through OAuth first and comes
+        back here. The page gets the signed getBrandWCPayRequest parameters
+        and polls the transaction like the QR code page.
+        """
+        tx_sudo = self._get_tx_sudo(reference, access_token)
+        query = urlencode({"reference": reference, "access_token": access_token})
+        if tx_sudo.wechat_pay_trade_type != "JSAPI" or tx_sudo.state not in (
+            "draft",
+            "pending",
+        ):
+            return request.redirect(f"{self._native_url}?{query}")
+        if not tx_sudo.wechat_pay_request_body:
+            here = f"{self._jsapi_url}?{query}"
+            if request.env.user._is_public():
+                return request.redirect(f"/web/login?redirect={quote(here)}")
+            provider_sudo = tx_sudo.provider_id.sudo()
+            openid = request.env["property.wechat.binding"]._get_openid(
+                request.env.user.partner_id, provider_sudo.wechat_pay_appid
+            )
+            if not openid:
+                return request.redirect(f"/my/wechat/bind?redirect={quote(here)}")
+            tx_sudo._wechat_pay_create_order(openid=openid)
+        pay_params = {}
+        if tx_sudo.wechat_pay_prepay_id:
+            pay_params = tx_sudo._wechat_pay_jsapi_params()
+        return request.render(
+            "property_billing_wechat.native_page",
+            {
+                "tx": tx_sudo,
+                "access_token": access_token,
+                "qr_src": "",
+                "browser": "wechat",
+                "pay_params_json": json.dumps(pay_params),
+            },
+        )

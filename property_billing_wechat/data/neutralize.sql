@@ -7,4 +7,7 @@ UPDATE payment_provider
        wechat_pay_public_key_id = NULL,
        wechat_pay_platform_certificates = NULL,
        wechat_pay_mchid = NULL,
-       wechat_pay_appid = NULL;
+       wechat_pay_appid = NULL,
+       wechat_oa_app_secret = NULL,
+       wechat_oa_access_token = NULL,
+       wechat_oa_token_expires_at = NULL;

@@ -1,5 +1,7 @@
 import json
 import logging
+import secrets
+import time
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -14,7 +16,7 @@ from odoo.tools.misc import hmac
 from odoo.addons.payment import utils as payment_utils
 
 from .. import const
-from ..tools import amounts, devices, errors, orders
+from ..tools import amounts, devices, errors, orders, signing
 
 _logger = logging.getLogger(__name__)
 
@@ -44,7 +46,18 @@ class PaymentTransaction(models.Model):
     )
     wechat_pay_trade_type = fields.Selection(
         string="WeChat Pay Product",
-        selection=[("NATIVE", "Native (QR code)"), ("MWEB", "H5 (mobile browser)")],
+        selection=[
+            ("NATIVE", "Native (QR code)"),
+            ("MWEB", "H5 (mobile browser)"),
+            ("JSAPI", "JSAPI (WeChat browser)"),
+        ],
+        readonly=True,
+        copy=False,
+    )
+    wechat_pay_prepay_id = fields.Char(
+        string="WeChat Pay Prepay ID",
+        help="The prepay_id of a JSAPI order, which WeChat's browser pays; valid "
+        "2 hours.",
         readonly=True,
         copy=False,
     )
@@ -132,11 +145,17 @@ class PaymentTransaction(models.Model):
         res = super()._get_specific_rendering_values(processing_values)
         if self.provider_code != const.PROVIDER_CODE:
             return res
-        self._wechat_pay_create_order()
         page_params = {
             "reference": self.reference,
             "access_token": self._wechat_pay_access_token(),
         }
+        if not self.wechat_pay_trade_type:
+            self.wechat_pay_trade_type = self._wechat_pay_choose_trade_type()
+        if self.wechat_pay_trade_type == "JSAPI":
+            # The JSAPI page creates the order once it knows the payer's
+            # openid, which may first need the owner to bind WeChat.
+            return {"api_url": "/payment/wechat_pay/jsapi", "url_params": page_params}
+        self._wechat_pay_create_order()
         if self.wechat_pay_trade_type == "MWEB" and self.wechat_pay_h5_url:
             # The browser opens WeChat Pay's page, which comes back to
             # redirect_url once the owner paid or gave up in WeChat.
@@ -154,14 +173,22 @@ class PaymentTransaction(models.Model):
         return {"api_url": "/payment/wechat_pay/native", "url_params": page_params}
 
     def _wechat_pay_choose_trade_type(self):
-        """Return "MWEB" (H5) for a mobile browser when the merchant has H5.
+        """Return the WeChat Pay product for the owner's browser.
 
-        Any other browser gets a Native QR code: a desktop one can show it to
-        a phone, and JSAPI, for WeChat's own browser, is not supported yet.
+        WeChat's own browser gets JSAPI when the provider has an Official
+        Account and the owner is logged in (the openid is bound to a user). A
+        mobile browser gets H5 when the merchant has H5. Any other browser
+        gets a Native QR code, which a desktop can show to a phone.
         """
         user_agent = request.httprequest.user_agent.string if request else ""
         browser = devices.detect_browser(user_agent)
         ip_address = payment_utils.get_customer_ip_address()
+        if (
+            browser == "wechat"
+            and self.provider_id._wechat_pay_jsapi_ready()
+            and not request.env.user._is_public()
+        ):
+            return "JSAPI"
         if (
             browser == "mobile"
             and self.provider_id.wechat_pay_h5_enabled
@@ -225,12 +252,12 @@ class PaymentTransaction(models.Model):
         names = ", ".join(self.invoice_ids.mapped("name")) or self.reference
         return f"{self.company_id.name} {names}"[:127]
 
-    def _wechat_pay_build_order_request(self):
+    def _wechat_pay_build_order_request(self, openid=None):
         provider = self.provider_id.sudo()
         expire_at = fields.Datetime.now() + timedelta(
             minutes=provider.wechat_pay_order_lifetime
         )
-        trade_type = self._wechat_pay_choose_trade_type()
+        trade_type = self.wechat_pay_trade_type or self._wechat_pay_choose_trade_type()
         payload = {
             "appid": provider.wechat_pay_appid,
             "mchid": provider.wechat_pay_mchid,
@@ -241,7 +268,17 @@ class PaymentTransaction(models.Model):
             "notify_url": provider._wechat_pay_get_notify_url(),
             "amount": {"total": self._wechat_pay_amount_fen(), "currency": "CNY"},
         }
-        if trade_type == "MWEB":
+        if trade_type == "JSAPI":
+            if not openid:
+                raise UserError(
+                    _(
+                        "Bind WeChat on the portal before paying %(reference)s in "
+                        "WeChat.",
+                        reference=self.reference,
+                    )
+                )
+            payload["payer"] = {"openid": openid}
+        elif trade_type == "MWEB":
             payload["scene_info"] = {
                 "payer_client_ip": payment_utils.get_customer_ip_address(),
                 "h5_info": {"type": "Wap"},
@@ -256,23 +293,25 @@ class PaymentTransaction(models.Model):
         )
         return payload
 
-    def _wechat_pay_create_order(self):
-        """Create the Native order at WeChat Pay, or re-send its first request.
+    def _wechat_pay_create_order(self, openid=None):
+        """Create the order at WeChat Pay, or re-send its first request.
 
         Without a response the transaction stays pending with the order status
         "Not confirmed". The payment page and the reconciliation job then
         re-send the identical request, which WeChat Pay accepts for the same
         order.
+
+        :param str openid: the payer's openid, for a first JSAPI request
         """
         self.ensure_one()
         if not self.wechat_pay_request_body:
             self._wechat_pay_check_payable()
-            payload = self._wechat_pay_build_order_request()
+            payload = self._wechat_pay_build_order_request(openid=openid)
         else:
             payload = json.loads(self.wechat_pay_request_body)
         if self.state == "draft":
             self._set_pending()
-        endpoint = "h5" if self.wechat_pay_trade_type == "MWEB" else "native"
+        endpoint = const.TRADE_TYPE_ENDPOINTS[self.wechat_pay_trade_type]
         try:
             data = self.provider_id._wechat_pay_make_request(
                 "POST", f"/v3/pay/transactions/{endpoint}", payload
@@ -302,10 +341,37 @@ class PaymentTransaction(models.Model):
             {
                 "wechat_pay_code_url": data.get("code_url"),
                 "wechat_pay_h5_url": data.get("h5_url"),
+                "wechat_pay_prepay_id": data.get("prepay_id"),
                 "wechat_pay_order_status": "created",
             }
         )
         return True
+
+    def _wechat_pay_jsapi_params(self):
+        """Return the signed parameters of WeixinJSBridge's getBrandWCPayRequest.
+
+        paySign signs appId, timeStamp, nonceStr and package, each followed by
+        a line feed, with the merchant key, as requests are signed.
+        """
+        self.ensure_one()
+        provider = self.provider_id.sudo()
+        params = {
+            "appId": provider.wechat_pay_appid,
+            "timeStamp": str(int(time.time())),
+            "nonceStr": secrets.token_hex(16),
+            "package": f"prepay_id={self.wechat_pay_prepay_id}",
+            "signType": "RSA",
+        }
+        params["paySign"] = signing.sign(
+            signing.load_private_key(provider.wechat_pay_private_key),
+            signing.build_message(
+                params["appId"],
+                params["timeStamp"],
+                params["nonceStr"],
+                params["package"],
+            ),
+        )
+        return params
 
     # === BUSINESS METHODS - QUERY AND CLOSE === #
 
@@ -358,7 +424,9 @@ class PaymentTransaction(models.Model):
         now = fields.Datetime.now()
         last = self.wechat_pay_last_query_at
         due = not last or now - last >= timedelta(seconds=const.QUERY_INTERVAL)
-        if self.state in ("draft", "pending") and due:
+        # A JSAPI transaction has no order until the owner's openid is known.
+        has_order = bool(self.wechat_pay_request_body)
+        if self.state in ("draft", "pending") and due and has_order:
             self.wechat_pay_last_query_at = now
             try:
                 if self.wechat_pay_order_status == "unknown":

@@ -5,4 +5,6 @@ from . import test_wechat_pay_refunds
 from . import test_wechat_pay_h5
 from . import test_wechat_pay_trade_bill
 from . import test_wechat_pay_tour
+from . import test_wechat_pay_jsapi
+from . import test_wechat_notification_channel
 from . import test_i18n_zh_cn

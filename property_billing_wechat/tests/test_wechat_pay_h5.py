@@ -120,7 +120,9 @@ class TestWeChatPayH5(WeChatPayCommon, HttpCase):
         self.assertIn("o_wechat_pay_other_screen", response.text)
 
     def test_desktop_and_wechat_get_qr_code(self):
+        # WeChat's browser gets a QR code when JSAPI is off.
         self.provider.wechat_pay_h5_enabled = True
+        self.provider.wechat_pay_jsapi_enabled = False
         for user_agent in (DESKTOP, WECHAT_ANDROID):
             with self.subTest(user_agent=user_agent):
                 tx, _form = self._start_payment(user_agent)

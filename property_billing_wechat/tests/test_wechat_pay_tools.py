@@ -5,7 +5,7 @@ from cryptography.exceptions import InvalidTag
 
 from odoo.tests import TransactionCase, tagged
 
-from ..tools import amounts, orders, signing
+from ..tools import amounts, orders, signing, templates
 from .wechat_pay_emulator import WeChatPayEmulator, _private_pem, _public_pem
 
 
@@ -195,3 +195,31 @@ class TestWeChatPayTools(TransactionCase):
         )
         with self.assertRaises(ValueError):
             signing.load_private_key("not a key")
+
+    def test_template_fields_and_values(self):
+        self.assertEqual(
+            templates.parse_fields(" thing1=community, amount3=amount "),
+            [("thing1", "community"), ("amount3", "amount")],
+        )
+        for text in ("", "thing1", "thing1=password", "Thing1=bill", "1=bill"):
+            with self.subTest(text=text), self.assertRaises(ValueError):
+                templates.parse_fields(text)
+        self.assertEqual(templates.format_value("amount3", 19.9), "19.90元")
+        self.assertEqual(templates.format_value("amount3", 263.9), "263.90元")
+        self.assertEqual(templates.format_value("amount3", 0.285), "0.29元")
+        self.assertEqual(templates.format_value("amount3", 5, 0), "5元")
+        self.assertEqual(
+            templates.format_value("time4", datetime(2026, 3, 31, 9, 0)), "2026-03-31"
+        )
+        self.assertEqual(
+            templates.format_value("thing1", "阳光花园" * 6), "阳光花园" * 4 + "阳光花…"
+        )
+        self.assertEqual(len(templates.format_value("thing1", "x" * 40)), 20)
+        self.assertEqual(
+            templates.format_value("character_string2", "INV/2026/00001 (A)"),
+            "INV/2026/00001--A-",
+        )
+        self.assertEqual(
+            templates.format_value("character_string2", "9" * 40), "9" * 32
+        )
+        self.assertEqual(templates.format_value("thing1", None), "")

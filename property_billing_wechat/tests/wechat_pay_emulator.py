@@ -12,7 +12,15 @@ provider is tested against real signatures, amounts and formats:
 - responses signed with its own WeChat Pay public key (public key mode) or
   platform certificate (certificate mode);
 - notifications encrypted with AES-256-GCM under the API v3 key and signed,
-  with faults on request: tampered body, stale timestamp, wrong key, probe.
+  with faults on request: tampered body, stale timestamp, wrong key, probe;
+- JSAPI: the payer's openid must have been issued for the order's appid, and
+  the WeChat client checks the paySign of getBrandWCPayRequest with the
+  merchant's public key before it pays;
+- the Official Account of the appid (api.weixin.qq.com and
+  open.weixin.qq.com): snsapi_base OAuth with single-use codes, the AppSecret,
+  access tokens from /cgi-bin/stable_token that expire or are revoked (errcode
+  40001/42001), and template messages checked for token, follower openid,
+  template id and field formats.
 
 It keeps orders and refunds in memory. It needs only the standard library and
 `cryptography`, so the demo can run it on its own:
@@ -70,6 +78,24 @@ ORDER_FIELDS = {
 }
 TRADE_TYPES = {"native": "NATIVE", "jsapi": "JSAPI", "h5": "MWEB"}
 MAX_SKEW = 300
+# Official Account: access tokens live 2 hours, OAuth codes 5 minutes.
+TOKEN_LIFETIME = 7200
+OAUTH_CODE_LIFETIME = 300
+OAUTH_STATE = re.compile(r"^[A-Za-z0-9]{0,128}$")
+# Template message value formats, by the field's type (the key without its
+# number): thing1, character_string2, amount3, time4, phrase5.
+TEMPLATE_VALUE_RULES = {
+    "thing": re.compile(r"^.{1,20}$", re.DOTALL),
+    "character_string": re.compile(r"^[A-Za-z0-9_\-/.:]{1,32}$"),
+    "amount": re.compile(r"^[¥￥]?\d{1,10}(\.\d{1,2})?元?$"),
+    "time": re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$"),
+    "phrase": re.compile(r"^.{1,5}$"),
+}
+# The templates the emulated Official Account has in use: id -> field keys.
+DEFAULT_TEMPLATES = {
+    "TPL_BILL_DUE": ("thing1", "character_string2", "amount3", "time4"),
+    "TPL_PAYMENT": ("thing1", "character_string2", "amount3"),
+}
 REFUND_WINDOW = datetime.timedelta(days=365)
 MAX_REFUNDS = 50
 
@@ -159,6 +185,14 @@ class WeChatPayEmulator:
         # How WeChat Pay signs its responses for this merchant: "public_key",
         # "certificate" or "both" (during a migration).
         self.verification_mode = "public_key"
+        # Official Account of the appid: its AppSecret and the WeChat user who
+        # holds the phone (the payer, the one who authorizes OAuth).
+        self.app_secret = secrets.token_hex(16)
+        self.current_user = "wechat-user-1"
+        # The demo makes every user who authorizes follow the Official
+        # Account, so that bound owners receive template messages.
+        self.follow_on_authorize = False
+        self._openid_salt = secrets.token_bytes(16)
         self.reset()
         # self.faults maps "order", "refund" or "bill_hash" to a fault of the
         # next such request. "drop" handles the request, then closes the
@@ -181,6 +215,15 @@ class WeChatPayEmulator:
         self.requests = []  # (method, path, status, error code or "")
         self.notifications = []  # (url, status) of each delivery
         self.faults = {}
+        # Official Account state.
+        self.openids = {}  # openid -> (appid, user)
+        self.followers = set()  # openids that follow the Official Account
+        self.oauth_codes = {}  # code -> {appid, user, created, used}
+        self.access_tokens = {}  # token -> expiry (time.time())
+        self.token_requests = 0  # calls of /cgi-bin/stable_token
+        self.templates = {key: set(value) for key, value in DEFAULT_TEMPLATES.items()}
+        self.template_requests = []  # (touser, template_id, errcode)
+        self.template_messages = []  # accepted messages
 
     def start(self):
         emulator = self
@@ -224,6 +267,10 @@ class WeChatPayEmulator:
             "wechat_pay_public_key_id": False,
             "wechat_pay_public_key": False,
             "wechat_pay_platform_certificates": False,
+            "wechat_pay_jsapi_enabled": True,
+            "wechat_oa_app_secret": self.app_secret,
+            "wechat_oa_api_url": self.url,
+            "wechat_oa_oauth_url": self.url,
         }
         if mode in ("public_key", "both"):
             values["wechat_pay_public_key_id"] = self.public_key_id
@@ -336,8 +383,14 @@ class WeChatPayEmulator:
             )
             if expire <= datetime.datetime.now(datetime.timezone.utc):
                 raise ApiError(400, "PARAM_ERROR", "time_expire is in the past")
-        if kind == "jsapi" and not (data.get("payer") or {}).get("openid"):
-            raise ApiError(400, "PARAM_ERROR", "payer.openid is required for JSAPI")
+        if kind == "jsapi":
+            openid = (data.get("payer") or {}).get("openid")
+            if not openid:
+                raise ApiError(400, "PARAM_ERROR", "payer.openid is required for JSAPI")
+            if self.openids.get(openid, (None,))[0] != data["appid"]:
+                raise ApiError(400, "PARAM_ERROR", "appid and openid do not match")
+        elif "payer" in data:
+            raise ApiError(400, "PARAM_ERROR", "payer is for JSAPI orders only")
         if kind == "h5":
             scene = data.get("scene_info") or {}
             if not scene.get("payer_client_ip") or not (scene.get("h5_info") or {}).get(
@@ -374,6 +427,9 @@ class WeChatPayEmulator:
                 }
                 self.orders[out_trade_no] = order
             order["token"] = secrets.token_urlsafe(9)
+            order["payer_openid"] = (data.get("payer") or {}).get(
+                "openid"
+            ) or self.openid_for("scanner-" + out_trade_no)
         if kind == "native":
             return {"code_url": f"weixin://wxpay/bizpayurl?pr={order['token']}"}
         if kind == "jsapi":
@@ -403,7 +459,7 @@ class WeChatPayEmulator:
                 transaction_id=order["transaction_id"],
                 bank_type="OTHERS",
                 success_time=_now_text(order["success_time"]),
-                payer={"openid": "o" + secrets.token_hex(13)},
+                payer={"openid": order["payer_openid"]},
             )
             data["amount"].update(
                 payer_total=request["amount"]["total"], payer_currency="CNY"
@@ -522,6 +578,273 @@ class WeChatPayEmulator:
             if out_refund_no not in self.refunds:
                 raise ApiError(404, "RESOURCE_NOT_EXISTS", "refund does not exist")
             return self.refund_data(out_refund_no)
+
+    # ------------------------------------------------------------------
+    # Official Account: OAuth, access tokens, template messages
+    # ------------------------------------------------------------------
+
+    def openid_for(self, user, appid=None):
+        """Return the openid of a WeChat user for an appid, as WeChat derives it.
+
+        The same user has a different openid under each appid.
+        """
+        appid = appid or self.appid
+        digest = hashlib.sha256(self._openid_salt + f"{appid}:{user}".encode()).digest()
+        openid = "o" + base64.urlsafe_b64encode(digest).decode()[:27]
+        self.openids[openid] = (appid, user)
+        return openid
+
+    def authorize(self, query, user=None):
+        """Play a WeChat user who opens the snsapi_base authorize URL.
+
+        :param dict query: the parsed query of /connect/oauth2/authorize
+        :return: the URL WeChat sends the browser to, with code and state
+        :raise ApiError: on what WeChat shows as an error page
+        """
+        value = {key: (values or [""])[0] for key, values in query.items()}
+        if value.get("appid") != self.appid:
+            raise ApiError(400, "40013", "invalid appid")
+        if value.get("response_type") != "code":
+            raise ApiError(400, "40002", "response_type must be code")
+        if value.get("scope") not in ("snsapi_base", "snsapi_userinfo"):
+            raise ApiError(400, "10005", "scope is not authorized")
+        if not OAUTH_STATE.match(value.get("state", "")):
+            raise ApiError(400, "40002", "state must be at most 128 letters or digits")
+        redirect_uri = urllib.parse.urlsplit(value.get("redirect_uri", ""))
+        if redirect_uri.scheme not in (
+            "http",
+            "https",
+        ) or redirect_uri.hostname not in (
+            "127.0.0.1",
+            "localhost",
+        ):
+            # The web authorization domain configured for the Official Account.
+            raise ApiError(400, "10003", "redirect_uri domain is not configured")
+        code = secrets.token_hex(16)
+        self.oauth_codes[code] = {
+            "appid": self.appid,
+            "user": user or self.current_user,
+            "created": time.time(),
+            "used": False,
+        }
+        separator = "&" if redirect_uri.query else "?"
+        return (
+            value["redirect_uri"]
+            + separator
+            + urllib.parse.urlencode({"code": code, "state": value.get("state", "")})
+        )
+
+    def oauth_access_token(self, query):
+        """Exchange an OAuth code for the user's openid (/sns/oauth2/access_token)."""
+        value = {key: (values or [""])[0] for key, values in query.items()}
+        if value.get("appid") != self.appid:
+            return {"errcode": 40013, "errmsg": "invalid appid"}
+        if value.get("secret") != self.app_secret:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        if value.get("grant_type") != "authorization_code":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        with self._lock:
+            code = self.oauth_codes.get(value.get("code", ""))
+            if not code or time.time() - code["created"] > OAUTH_CODE_LIFETIME:
+                return {"errcode": 40029, "errmsg": "invalid code"}
+            if code["used"]:
+                return {"errcode": 40163, "errmsg": "code been used"}
+            code["used"] = True
+        openid = self.openid_for(code["user"], code["appid"])
+        if self.follow_on_authorize:
+            self.followers.add(openid)
+        return {
+            "access_token": secrets.token_hex(32),
+            "expires_in": TOKEN_LIFETIME,
+            "refresh_token": secrets.token_hex(32),
+            "openid": openid,
+            "scope": "snsapi_base",
+        }
+
+    def stable_token(self, data):
+        """Return the account's access token (/cgi-bin/stable_token).
+
+        In normal mode a token still valid is returned again with its
+        remaining lifetime; a new one is made when it expired or was revoked.
+        """
+        self.token_requests += 1
+        if data.get("grant_type") != "client_credential":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if data.get("appid") != self.appid:
+            return {"errcode": 40013, "errmsg": "invalid appid"}
+        if data.get("secret") != self.app_secret:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        now = time.time()
+        with self._lock:
+            valid = {t: e for t, e in self.access_tokens.items() if e > now}
+            if valid and not data.get("force_refresh"):
+                token, expiry = max(valid.items(), key=lambda item: item[1])
+            else:
+                self.access_tokens.clear()
+                token, expiry = secrets.token_urlsafe(96), now + TOKEN_LIFETIME
+                self.access_tokens[token] = expiry
+        return {"access_token": token, "expires_in": int(expiry - now)}
+
+    def revoke_access_tokens(self):
+        """Invalidate every token, as a refresh elsewhere does (errcode 40001)."""
+        with self._lock:
+            self.access_tokens.clear()
+
+    def expire_access_tokens(self):
+        """Make every token expired (errcode 42001) without forgetting it."""
+        with self._lock:
+            for token in self.access_tokens:
+                self.access_tokens[token] = time.time() - 1
+
+    def _check_access_token(self, query):
+        token = (query.get("access_token") or [""])[0]
+        if not token:
+            return {"errcode": 41001, "errmsg": "access_token missing"}
+        expiry = self.access_tokens.get(token)
+        if expiry is None:
+            return {
+                "errcode": 40001,
+                "errmsg": "invalid credential, access_token is invalid or not latest",
+            }
+        if expiry <= time.time():
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        return None
+
+    def send_template(self, query, data):
+        """Check and store a template message (/cgi-bin/message/template/send)."""
+        result = self._send_template(query, data)
+        self.template_requests.append(
+            (data.get("touser"), data.get("template_id"), result["errcode"])
+        )
+        return result
+
+    def _send_template(self, query, data):
+        error = self._check_access_token(query)
+        if error:
+            return error
+        touser = data.get("touser")
+        if self.openids.get(touser, (None,))[0] != self.appid:
+            return {"errcode": 40003, "errmsg": "invalid openid"}
+        if touser not in self.followers:
+            return {"errcode": 43004, "errmsg": "require subscribe"}
+        keys = self.templates.get(data.get("template_id"))
+        if keys is None:
+            return {"errcode": 40037, "errmsg": "invalid template_id"}
+        values = data.get("data")
+        if not isinstance(values, dict) or set(values) != keys:
+            return {
+                "errcode": 47003,
+                "errmsg": "argument invalid! data keys differ from the template's",
+            }
+        for key, value in values.items():
+            text = value.get("value") if isinstance(value, dict) else None
+            rule = TEMPLATE_VALUE_RULES.get(key.rstrip(string.digits))
+            if not isinstance(text, str) or (rule and not rule.match(text)):
+                return {
+                    "errcode": 47003,
+                    "errmsg": f"argument invalid! data.{key}.value invalid",
+                }
+        url = data.get("url")
+        if url is not None and urllib.parse.urlsplit(url).scheme not in (
+            "http",
+            "https",
+        ):
+            return {"errcode": 40062, "errmsg": "invalid url"}
+        fault = self.faults.pop("template", None)
+        if fault:
+            return {"errcode": fault, "errmsg": "fault requested by the test"}
+        with self._lock:
+            for message in self.template_messages:
+                # WeChat drops a repeated client_msg_id to one user for 10 minutes.
+                if (
+                    data.get("client_msg_id")
+                    and message["client_msg_id"] == data["client_msg_id"]
+                    and message["touser"] == touser
+                    and time.time() - message["time"] < 600
+                ):
+                    return {"errcode": 0, "errmsg": "ok", "msgid": message["msgid"]}
+            msgid = int(time.time() * 1000) + len(self.template_messages)
+            self.template_messages.append(
+                {
+                    **data,
+                    "client_msg_id": data.get("client_msg_id"),
+                    "msgid": msgid,
+                    "time": time.time(),
+                }
+            )
+        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+
+    def handle_official_account(self, method, raw_path, body):
+        """Return (status, data) for api.weixin.qq.com; errors are errcodes."""
+        parsed = urllib.parse.urlsplit(raw_path)
+        query = urllib.parse.parse_qs(parsed.query)
+        data = {}
+        if method == "POST":
+            try:
+                data = json.loads(body or b"{}")
+            except ValueError:
+                return 200, {"errcode": 47001, "errmsg": "data format error"}
+            if not isinstance(data, dict):
+                return 200, {"errcode": 47001, "errmsg": "data format error"}
+        if parsed.path == "/sns/oauth2/access_token" and method == "GET":
+            return 200, self.oauth_access_token(query)
+        if parsed.path == "/cgi-bin/stable_token" and method == "POST":
+            return 200, self.stable_token(data)
+        if parsed.path == "/cgi-bin/message/template/send" and method == "POST":
+            return 200, self.send_template(query, data)
+        return 404, {"errcode": 404, "errmsg": f"no API at {method} {parsed.path}"}
+
+    # ------------------------------------------------------------------
+    # JSAPI: the WeChat client's getBrandWCPayRequest
+    # ------------------------------------------------------------------
+
+    def check_pay_request(self, params):
+        """Check getBrandWCPayRequest parameters as the WeChat client does.
+
+        :return: the out_trade_no of the order the parameters pay
+        :raise ApiError: on a missing field, a wrong appId or a paySign that
+            does not verify with the merchant's public key
+        """
+        expected = {"appId", "timeStamp", "nonceStr", "package", "signType", "paySign"}
+        if set(params) != expected:
+            raise ApiError(400, "PARAM_ERROR", f"fields must be {sorted(expected)}")
+        if params["appId"] != self.appid:
+            raise ApiError(400, "PARAM_ERROR", "appId is not the order's")
+        if params["signType"] != "RSA":
+            raise ApiError(400, "PARAM_ERROR", "signType must be RSA")
+        if not str(params["timeStamp"]).isdigit() or len(str(params["timeStamp"])) > 10:
+            raise ApiError(400, "PARAM_ERROR", "timeStamp must be seconds, as text")
+        if (
+            not isinstance(params["nonceStr"], str)
+            or not 1 <= len(params["nonceStr"]) <= 32
+        ):
+            raise ApiError(400, "PARAM_ERROR", "nonceStr must have 1-32 characters")
+        message = "".join(
+            f"{params[key]}\n" for key in ("appId", "timeStamp", "nonceStr", "package")
+        ).encode()
+        try:
+            self.merchant_key.public_key().verify(
+                base64.b64decode(params["paySign"]),
+                message,
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except (InvalidSignature, ValueError, TypeError) as error:
+            raise ApiError(400, "SIGN_ERROR", "paySign does not verify") from error
+        prepay_id = str(params["package"]).removeprefix("prepay_id=")
+        with self._lock:
+            for number, order in self.orders.items():
+                if order["kind"] == "jsapi" and f"wx{order['token']}" == prepay_id:
+                    return number
+        raise ApiError(400, "PARAM_ERROR", "prepay_id is unknown or replaced")
+
+    def pay_jsapi(self, params, user=None, notify=True):
+        """Pay from getBrandWCPayRequest as the WeChat user holding the phone."""
+        out_trade_no = self.check_pay_request(params)
+        openid = self.openid_for(user or self.current_user)
+        if self.orders[out_trade_no]["payer_openid"] != openid:
+            raise ApiError(400, "PARAM_ERROR", "the order was made for another user")
+        return self.pay(out_trade_no, notify=notify)
 
     # ------------------------------------------------------------------
     # Payer and WeChat Pay actions: pay, finish refunds, notify
@@ -893,6 +1216,11 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = self.emulator
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.path.startswith(("/sns/", "/cgi-bin/")):
+            # The Official Account's API answers unsigned JSON with errcodes.
+            status, data = emulator.handle_official_account(method, self.path, body)
+            self._send_json(status, data)
+            return
         fault = None
         if method == "POST" and re.match(
             r"^/v3/pay/transactions/(native|jsapi|h5)$", self.path
@@ -954,9 +1282,30 @@ class _Handler(BaseHTTPRequestHandler):
             # The client timed out before the delayed response.
             self.close_connection = True
 
+    def _send_json(self, status, data):
+        payload = json.dumps(data, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def do_GET(self):
         if self.path == "/":
             self._send_index()
+            return
+        if self.path.startswith("/connect/oauth2/authorize"):
+            # open.weixin.qq.com: the user authorizes, WeChat redirects back.
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            try:
+                location = self.emulator.authorize(query)
+            except ApiError as error:
+                self._send_json(400, {"errcode": error.code, "errmsg": error.message})
+                return
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         self._dispatch("GET")
 
@@ -975,6 +1324,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self._dispatch("POST")
+
+    def _template_messages_html(self):
+        """List the template messages the Official Account sent, newest first."""
+        with self.emulator._lock:
+            messages = list(self.emulator.template_messages)
+        rows = []
+        for message in reversed(messages):
+            values = ", ".join(
+                f"{key}: {value.get('value')}"
+                for key, value in (message.get("data") or {}).items()
+            )
+            rows.append(
+                f"<tr><td>{html.escape(message['touser'])}</td>"
+                f"<td>{html.escape(message['template_id'])}</td>"
+                f"<td>{html.escape(values)}</td></tr>"
+            )
+        return (
+            "<h2>Official Account template messages</h2>"
+            "<table border='1' cellpadding='4'><tr><th>openid</th>"
+            "<th>Template</th><th>Data</th></tr>" + "".join(rows) + "</table>"
+        )
 
     def _send_index(self):
         """Send a page listing the orders, with a Pay button on unpaid ones."""
@@ -1004,7 +1374,9 @@ class _Handler(BaseHTTPRequestHandler):
             "<table border='1' cellpadding='4'><tr><th>out_trade_no</th>"
             "<th>Description</th><th>Amount</th><th>State</th><th></th></tr>"
             + "".join(rows)
-            + "</table></body></html>"
+            + "</table>"
+            + self._template_messages_html()
+            + "</body></html>"
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -1022,6 +1394,7 @@ def main():
     )
     args = parser.parse_args()
     emulator = WeChatPayEmulator(port=args.port).start()
+    emulator.follow_on_authorize = True
     if args.credentials:
         with open(args.credentials, "w", encoding="utf-8") as file:
             json.dump(emulator.provider_values(), file)

@@ -4,3 +4,4 @@ from . import devices
 from . import errors
 from . import orders
 from . import signing
+from . import templates

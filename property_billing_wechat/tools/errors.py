@@ -18,3 +18,16 @@ class WeChatPayApiError(Exception):
         self.code = code
         self.message = message
         self.request_id = request_id
+
+
+class WeChatOfficialAccountError(Exception):
+    """An Official Account API answer with an errcode other than 0.
+
+    The message names the errcode and errmsg only, never the URL, which
+    carries the access token or the AppSecret.
+    """
+
+    def __init__(self, errcode, errmsg):
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg

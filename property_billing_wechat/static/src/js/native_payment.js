@@ -38,8 +38,12 @@ publicWidget.registry.WeChatPayNative = publicWidget.Widget.extend({
             window.location = result.landing_route;
         } else if (["done", "cancel", "error"].includes(result.state)) {
             window.location = "/payment/status";
-        } else if (result.code_url && !this.el.querySelector(".o_wechat_pay_qr")) {
-            // The order was confirmed after the page opened: show its QR code.
+        } else if (
+            (result.code_url && !this.el.querySelector(".o_wechat_pay_qr")) ||
+            (result.jsapi_ready && !this.el.querySelector(".o_wechat_pay_jsapi"))
+        ) {
+            // The order was confirmed after the page opened: show its QR code
+            // or WeChat's payment sheet.
             window.location.reload();
         } else {
             this._schedulePoll();
