@@ -105,6 +105,9 @@ class PropertyBillingRun(models.Model):
                 and (not fee.date_end or r.date <= fee.date_end)
             )
             if not fee_readings:
+                warning = self._get_missing_reading_warning(fee)
+                if warning:
+                    errors.append(warning)
                 continue
             error = fee._get_billing_error()
             if error:
@@ -119,6 +122,82 @@ class PropertyBillingRun(models.Model):
                 continue
             charges.append(self._prepare_metered_charge(fee, fee_readings))
         return charges, errors
+
+    def _get_missing_reading_warning(self, unit_fee):
+        """Say why a metered unit fee has nothing to bill, as a run warning.
+
+        :return: warning values, or None when the period is already billed
+        :rtype: dict
+        """
+        unit = unit_fee.unit_id
+        item = unit_fee.fee_item_id
+        Reading = self.env["property.meter.reading"]
+        in_period = [
+            ("unit_id", "=", unit.id),
+            ("meter_type", "=", item.meter_type),
+            ("date", ">=", self.period_start),
+            ("date", "<=", self.period_end),
+        ]
+        if Reading.search_count([*in_period, ("state", "=", "billed")], limit=1):
+            return None
+        meter = self.env["property.meter"].search(
+            [("unit_id", "=", unit.id), ("meter_type", "=", item.meter_type)],
+            limit=1,
+        )
+        draft = Reading.search(
+            [*in_period, ("state", "=", "draft")], order="date, id", limit=1
+        )
+        period = self._get_period_text()
+        if not meter:
+            message = _(
+                "Unit %(unit)s has no active %(type)s meter, so fee %(fee)s is "
+                "not billed for %(period)s: add the meter or end the fee.",
+                unit=unit.code,
+                type=dict(meter._fields["meter_type"]._description_selection(self.env))[
+                    item.meter_type
+                ].lower(),
+                fee=item.name,
+                period=period,
+            )
+        elif draft.to_review:
+            message = _(
+                "Unit %(unit)s: the reading of meter %(meter)s on %(date)s is "
+                "flagged for review, so fee %(fee)s is not billed for "
+                "%(period)s: accept or correct the reading, then bill again.",
+                unit=unit.code,
+                meter=draft.meter_id.serial_number,
+                date=draft.date,
+                fee=item.name,
+                period=period,
+            )
+        elif draft:
+            message = _(
+                "Unit %(unit)s: the reading of meter %(meter)s on %(date)s is "
+                "still a draft, so fee %(fee)s is not billed for %(period)s: "
+                "confirm the reading, then bill again.",
+                unit=unit.code,
+                meter=draft.meter_id.serial_number,
+                date=draft.date,
+                fee=item.name,
+                period=period,
+            )
+        else:
+            message = _(
+                "Unit %(unit)s has no confirmed reading of meter %(meter)s "
+                "for %(period)s, so fee %(fee)s is not billed: enter the "
+                "reading, then bill again.",
+                unit=unit.code,
+                meter=meter.serial_number,
+                fee=item.name,
+                period=period,
+            )
+        return {
+            "warning": True,
+            "unit_id": unit.id,
+            "meter_id": (draft.meter_id or meter).id,
+            "fee_item_id": item.id,
+            "message": message,
+        }
 
     # ------------------------------------------------------------
     # OWN METERS
@@ -301,9 +380,27 @@ class PropertyBillingRun(models.Model):
                     lambda fee, meter=meter: not meter.building_id
                     or fee.unit_id.building_id == meter.building_id
                 )
-                if sharing - item_fees:
+                left_out = sharing - item_fees
+                if left_out:
                     # Billing only some of the units would leave the others'
                     # parts unbilled once the readings are billed.
+                    errors.append(
+                        {
+                            "warning": True,
+                            "meter_id": meter.id,
+                            "fee_item_id": item.id,
+                            "message": _(
+                                "Common meter %(meter)s not billed: %(count)s "
+                                "of the units sharing its cost (%(units)s) are "
+                                "outside this run's buildings or units. Bill "
+                                "fee %(fee)s with a run that covers them all.",
+                                meter=meter.serial_number,
+                                count=len(left_out),
+                                units=", ".join(left_out[:10].unit_id.mapped("code")),
+                                fee=item.name,
+                            ),
+                        }
+                    )
                     continue
                 error, shares = self._allocate_meter(item, meter_readings, sharing)
                 if error:
