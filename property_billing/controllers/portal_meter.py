@@ -107,9 +107,13 @@ class PropertyMeterPortal(PropertyPortal):
                 reading_date, reading_value, photo
             )
         except UserError as error:
-            return self._render_meters_page(
-                error={meter.id: error.args[0]}, form=form
+            _logger.info(
+                "portal reading of meter %s rejected for user %s: %s",
+                meter.id,
+                request.env.uid,
+                error.args[0],
             )
+            return self._render_meters_page(error={meter.id: error.args[0]}, form=form)
         _logger.info(
             "meter %s: reading %s reported on the portal by user %s",
             meter.id,

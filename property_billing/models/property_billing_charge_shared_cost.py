@@ -22,7 +22,7 @@ class PropertyBillingCharge(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # A partial unique index, like the live-charge index of other charges,
         # so that a cancelled part can be billed again.
         if not tools.index_exists(self.env.cr, SHARED_COST_CHARGE_INDEX):
@@ -36,3 +36,4 @@ class PropertyBillingCharge(models.Model):
                     SQL.identifier(SHARED_COST_CHARGE_INDEX),
                 )
             )
+        return result

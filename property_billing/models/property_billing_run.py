@@ -203,7 +203,11 @@ class PropertyBillingRun(models.Model):
                 run.due_date = False
 
     @api.depends(
-        "charge_ids.state", "charge_ids.amount", "error_ids", "warning_ids", "invoice_ids"
+        "charge_ids.state",
+        "charge_ids.amount",
+        "error_ids",
+        "warning_ids",
+        "invoice_ids",
     )
     def _compute_totals(self):
         # Summed by the database: a run of 10,000 units has 30,000 charges or
@@ -520,8 +524,7 @@ class PropertyBillingRun(models.Model):
             }
         )
         _logger.info(
-            "billing run %s previewed: %d charges, %d errors, %d warnings, "
-            "%d skipped",
+            "billing run %s previewed: %d charges, %d errors, %d warnings, %d skipped",
             self.id,
             charge_count,
             len(error_vals),

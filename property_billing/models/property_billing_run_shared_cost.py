@@ -45,7 +45,7 @@ class PropertyBillingRun(models.Model):
 
         A run restricted to some units or buildings bills none of the parts
         unless it covers every sharing unit, so that all parts are computed
-        over the same units, and says so in a warning.
+        over the same units. It lists the skipped cost as a warning.
 
         :return: a pair (charge value dicts, error and warning dicts)
         """
@@ -99,9 +99,7 @@ class PropertyBillingRun(models.Model):
                 )
                 continue
             charges.append(
-                self._prepare_shared_cost_charge(
-                    cost, unit, weight, weight_total, part
-                )
+                self._prepare_shared_cost_charge(cost, unit, weight, weight_total, part)
             )
         return charges, errors
 

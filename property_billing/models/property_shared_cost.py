@@ -350,9 +350,7 @@ class PropertySharedCost(models.Model):
                     place=self._get_place_name(),
                 )
             ) from error
-        return list(zip(units, weights, parts, strict=True)), sum(
-            weights, Decimal(0)
-        )
+        return list(zip(units, weights, parts, strict=True)), sum(weights, Decimal(0))
 
     def _get_basis_text(self):
         self.ensure_one()

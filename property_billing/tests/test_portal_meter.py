@@ -62,7 +62,9 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
         return response, html.fromstring(response.content)
 
     def _meter_ids(self, page):
-        return {int(card.get("data-meter-id")) for card in page.xpath("//*[@data-meter-id]")}
+        return {
+            int(card.get("data-meter-id")) for card in page.xpath("//*[@data-meter-id]")
+        }
 
     def _csrf(self, page):
         return page.xpath("//input[@name='csrf_token']")[0].get("value")
@@ -74,7 +76,9 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
             "value": value,
             "date": str(day or self.today),
         }
-        files = {"photo": (filename, self.photo if photo is None else photo, "image/jpeg")}
+        files = {
+            "photo": (filename, self.photo if photo is None else photo, "image/jpeg")
+        }
         return self.url_open(
             f"/my/property/meter/{meter.id}/reading", data=data, files=files
         )
@@ -100,7 +104,9 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
     def test_meters_page_lists_own_meters_only(self):
         _response, page = self._open(self.user_a, "/my/property/meters")
         self.assertEqual(self._meter_ids(page), {self.meter_1.id, self.meter_2.id})
-        self.assertEqual(len(page.xpath("//form[hasclass('o_property_meter_form')]")), 2)
+        self.assertEqual(
+            len(page.xpath("//form[hasclass('o_property_meter_form')]")), 2
+        )
         _response, page = self._open(self.user_b, "/my/property/meters")
         self.assertEqual(self._meter_ids(page), {self.meter_3.id})
         _response, page = self._open(self.user_a, "/my/property")
@@ -209,13 +215,18 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
             self._error_of(response, self.meter_1),
         )
         response = self._report(
-            self.user_a, self.meter_1, "120", photo=b"\xff\xd8\xff\xe0" + b"0" * (10 * 1024 * 1024)
+            self.user_a,
+            self.meter_1,
+            "120",
+            photo=b"\xff\xd8\xff\xe0" + b"0" * (10 * 1024 * 1024),
         )
         self.assertIn(
             "above the limit of 10 MB", self._error_of(response, self.meter_1)
         )
         response = self._report(self.user_a, self.meter_1, "120", photo=b"")
-        self.assertIn("Add a photo of meter W-1-101", self._error_of(response, self.meter_1))
+        self.assertIn(
+            "Add a photo of meter W-1-101", self._error_of(response, self.meter_1)
+        )
         self.assertFalse(self._portal_readings(self.meter_1))
 
     def test_corrupt_jpeg_rejected(self):
@@ -242,27 +253,37 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
         self.assertEqual(urlsplit(response.url).path, "/my/property/meters")
         self.assertEqual(urlsplit(response.url).query, "")
         self.assertFalse(self._portal_readings(self.meter_3))
-        response = self._report(self.user_a, self.env["property.meter"].browse(999999), "1")
+        response = self._report(
+            self.user_a, self.env["property.meter"].browse(999999), "1"
+        )
         self.assertEqual(urlsplit(response.url).path, "/my/property/meters")
 
     def test_portal_user_orm_access(self):
         Meter = self.env["property.meter"].with_user(self.user_a)
         Reading = self.env["property.meter.reading"].with_user(self.user_a)
         self.assertEqual(Meter.search([]), self.meter_1 | self.meter_2)
-        self.assertEqual(
-            Reading.search([]).meter_id, self.meter_1 | self.meter_2
-        )
+        self.assertEqual(Reading.search([]).meter_id, self.meter_1 | self.meter_2)
         with self.assertRaises(AccessError):
             self.meter_3.with_user(self.user_a).read(["serial_number"])
         with self.assertRaises(AccessError):
             self.meter_3.reading_ids.with_user(self.user_a).read(["value"])
         for meter in (self.meter_1, self.meter_3):
-            with self.subTest(meter=meter.serial_number), self.assertRaises(AccessError):
+            with (
+                self.subTest(meter=meter.serial_number),
+                self.assertRaises(AccessError),
+            ):
                 Reading.create(
-                    {"meter_id": meter.id, "date": self.today, "value": 120, "source": "portal"}
+                    {
+                        "meter_id": meter.id,
+                        "date": self.today,
+                        "value": 120,
+                        "source": "portal",
+                    }
                 )
         with self.assertRaises(AccessError):
-            self.meter_1.reading_ids.with_user(self.user_a).write({"state": "confirmed"})
+            self.meter_1.reading_ids.with_user(self.user_a).write(
+                {"state": "confirmed"}
+            )
 
     def test_portal_reading_billed_only_after_confirmation(self):
         march_run = self._create_run(
@@ -315,7 +336,9 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
         self.assertTrue(bill)
         self._report(self.user_a, self.meter_1, "140")
 
-        _response, page = self._open(self.user_a, f"/my/property/meter/{self.meter_1.id}")
+        _response, page = self._open(
+            self.user_a, f"/my/property/meter/{self.meter_1.id}"
+        )
         rows = page.xpath("//tr[@data-reading-id]")
         self.assertEqual(
             [int(row.get("data-reading-id")) for row in rows],
@@ -325,7 +348,9 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
 
         def cell(row, css_class):
             return " ".join(
-                t.strip() for t in row.xpath(f".//*[hasclass('{css_class}')]//text()") if t.strip()
+                t.strip()
+                for t in row.xpath(f".//*[hasclass('{css_class}')]//text()")
+                if t.strip()
             )
 
         billed_row = rows[1]
@@ -340,13 +365,19 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
         )
         reported_row = rows[0]
         self.assertEqual(cell(reported_row, "o_property_reading_state"), "Draft")
-        self.assertEqual(cell(reported_row, "o_property_reading_source"), "Reported by Owner")
+        self.assertEqual(
+            cell(reported_row, "o_property_reading_source"), "Reported by Owner"
+        )
         self.assertEqual(cell(reported_row, "o_property_reading_bill"), "-")
 
     def test_history_paged(self):
         self.env["property.meter.reading"].create(
             [
-                {"meter_id": self.meter_2.id, "date": date(2024, 1, 1) + timedelta(days=day), "value": 100}
+                {
+                    "meter_id": self.meter_2.id,
+                    "date": date(2024, 1, 1) + timedelta(days=day),
+                    "value": 100,
+                }
                 for day in range(24)
             ]
         )
@@ -363,9 +394,14 @@ class TestPortalMeter(MeterBillingCommon, HttpCase):
         page = html.fromstring(response.content)
         self.assertFalse(page.xpath("//tr[@data-reading-id]"))
         self.assertEqual(self._meter_ids(page), {self.meter_1.id, self.meter_2.id})
-        _response, page = self._open(self.user_b, f"/my/property/meter/{self.meter_3.id}")
+        _response, page = self._open(
+            self.user_b, f"/my/property/meter/{self.meter_3.id}"
+        )
         self.assertEqual(
-            [int(r.get("data-reading-id")) for r in page.xpath("//tr[@data-reading-id]")],
+            [
+                int(r.get("data-reading-id"))
+                for r in page.xpath("//tr[@data-reading-id]")
+            ],
             self.meter_3.reading_ids.ids,
         )
 

@@ -21,7 +21,11 @@ class TestRunWarnings(MeterBillingCommon):
 
     def _warnings(self, run):
         return [
-            (warning.unit_id.code or False, warning.meter_id.serial_number, warning.message)
+            (
+                warning.unit_id.code or False,
+                warning.meter_id.serial_number,
+                warning.message,
+            )
             for warning in run.warning_ids.sorted(lambda w: w.unit_id.code or "")
         ]
 
@@ -88,7 +92,11 @@ class TestRunWarnings(MeterBillingCommon):
         )
 
     def test_billed_period_not_warned_again(self):
-        for meter, value in ((self.meter_1, 131), (self.meter_2, 112), (self.meter_3, 125)):
+        for meter, value in (
+            (self.meter_1, 131),
+            (self.meter_2, 112),
+            (self.meter_3, 125),
+        ):
             self._read(meter, date(2026, 4, 25), value)
         first = self._water_run()
         first.action_generate()

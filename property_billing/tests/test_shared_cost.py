@@ -21,9 +21,7 @@ class TestSharedCost(MeterBillingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.fee_repairs = cls._create_fee_item(
-            "Shared Repairs", "REPAIR", "fixed", 0.0
-        )
+        cls.fee_repairs = cls._create_fee_item("Shared Repairs", "REPAIR", "fixed", 0.0)
 
     def _create_cost(self, name, amount, basis, **values):
         cost = self.env["property.shared.cost"].create(
@@ -66,9 +64,9 @@ class TestSharedCost(MeterBillingCommon):
         )
         self.assertEqual(run.charge_ids.mapped("state"), ["invoiced"] * 3)
         self.assertEqual(run.charge_ids.shared_cost_id, cost)
-        self.assertEqual(self.env.company.currency_id.compare_amounts(
-            run.amount_total, 100.00
-        ), 0)
+        self.assertEqual(
+            self.env.company.currency_id.compare_amounts(run.amount_total, 100.00), 0
+        )
         first = run.charge_ids.filtered(lambda c: c.unit_id == self.unit_1)
         self.assertEqual(
             first.label,
