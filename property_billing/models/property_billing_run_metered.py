@@ -124,7 +124,7 @@ class PropertyBillingRun(models.Model):
         return charges, errors
 
     def _get_missing_reading_warning(self, unit_fee):
-        """Say why a metered unit fee has nothing to bill, as a run warning.
+        """Explain, as a run warning, why a metered unit fee has nothing to bill.
 
         :return: warning values, or None when the period is already billed
         :rtype: dict

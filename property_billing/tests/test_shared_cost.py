@@ -1,8 +1,11 @@
 from datetime import date
+from urllib.parse import urlsplit
+
+from lxml import html
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .meter_common import MeterBillingCommon
 
@@ -266,4 +269,45 @@ class TestSharedCost(MeterBillingCommon):
                     33.33,
                 )
             ],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestSharedCostPortal(MeterBillingCommon, HttpCase):
+    """The owner's bill on the portal shows his part and how it was split."""
+
+    def test_portal_bill_shows_part(self):
+        fee_repairs = self._create_fee_item("Shared Repairs", "REPAIR", "fixed", 0.0)
+        cost = self.env["property.shared.cost"].create(
+            {
+                "name": "Lift Repair",
+                "community_id": self.community.id,
+                "amount": 100.00,
+                "allocation_basis": "equal",
+                "fee_item_id": fee_repairs.id,
+                "period_start": APRIL[0],
+                "period_end": APRIL[1],
+            }
+        )
+        cost.action_confirm()
+        run = self._create_run(*APRIL, fee_item_ids=[Command.set(fee_repairs.ids)])
+        run.action_generate()
+        bill = run.invoice_ids.filtered(lambda m: m.partner_id == self.owner_b)
+        new_test_user(
+            self.env,
+            login="cost_owner_b",
+            password="cost_owner_b",
+            groups="base.group_portal",
+            partner_id=self.owner_b.id,
+            company_id=self.company.id,
+        )
+        self.authenticate("cost_owner_b", "cost_owner_b")
+        # The bill page shows the invoice document in an iframe from this URL.
+        response = self.url_open(f"{bill.access_url}?report_type=html")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(urlsplit(response.url).path, bill.access_url)
+        text = " ".join(html.fromstring(response.content).text_content().split())
+        self.assertIn("Lift Repair 2026-04 2-201", text)
+        self.assertIn(
+            "100.00 shared equally over Sunshine Garden: 1 of 3 = 33.33", text
         )
