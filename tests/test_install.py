@@ -14,25 +14,41 @@ class TestInstall(TransactionCase):
             dict.fromkeys(ADDONS, "installed"),
         )
 
-    def test_live_charge_index(self):
-        # Billing the same unit, fee item and period twice is rejected by this
-        # partial unique index, which the ORM cannot declare.
+    def _index_definition(self, name):
         self.env.cr.execute(
             """
             SELECT indexdef
               FROM pg_indexes
              WHERE tablename = 'property_billing_charge'
-               AND indexname = 'property_billing_charge_live_uniq'
-            """
+               AND indexname = %s
+            """,
+            [name],
         )
         rows = self.env.cr.fetchall()
         self.assertEqual(len(rows), 1)
+        return rows[0][0]
+
+    def test_live_charge_index(self):
+        # Billing the same unit, fee item and period twice is rejected by this
+        # partial unique index, which the ORM cannot declare.
         self.assertEqual(
-            rows[0][0],
+            self._index_definition("property_billing_charge_live_uniq"),
             "CREATE UNIQUE INDEX property_billing_charge_live_uniq "
             "ON public.property_billing_charge USING btree "
             "(unit_id, fee_item_id, period_start) "
-            "WHERE ((state)::text = 'invoiced'::text)",
+            "WHERE (((state)::text = 'invoiced'::text) "
+            "AND (shared_cost_id IS NULL))",
+        )
+
+    def test_shared_cost_charge_index(self):
+        # The parts of shared costs are unique per unit and shared cost.
+        self.assertEqual(
+            self._index_definition("property_billing_charge_shared_cost_live_uniq"),
+            "CREATE UNIQUE INDEX property_billing_charge_shared_cost_live_uniq "
+            "ON public.property_billing_charge USING btree "
+            "(unit_id, shared_cost_id) "
+            "WHERE (((state)::text = 'invoiced'::text) "
+            "AND (shared_cost_id IS NOT NULL))",
         )
 
 

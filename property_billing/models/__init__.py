@@ -42,3 +42,8 @@ from . import payment_transaction_advance
 from . import property_billing_run_advance
 from . import account_move_opening_arrears
 from . import res_partner_statement
+from . import property_billing_run_warning
+from . import property_shared_cost
+from . import property_billing_charge_shared_cost
+from . import property_billing_run_shared_cost
+from . import property_meter_portal

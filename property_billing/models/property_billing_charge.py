@@ -9,8 +9,9 @@ class PropertyBillingCharge(models.Model):
 
     A charge starts as a preview line of a billing run and becomes live once
     it is on an invoice. PostgreSQL refuses a second live charge for the same
-    unit, fee item and period start, whichever run or user creates it. A
-    charge whose invoice is cancelled or deleted is no longer live.
+    unit, fee item and period start, whichever run or user creates it, except
+    for the parts of shared costs, which have an index of their own. A charge
+    whose invoice is cancelled or deleted is no longer live.
     """
 
     _name = "property.billing.charge"
@@ -103,7 +104,7 @@ class PropertyBillingCharge(models.Model):
                     """
                     CREATE UNIQUE INDEX %s
                         ON property_billing_charge (unit_id, fee_item_id, period_start)
-                     WHERE state = 'invoiced'
+                     WHERE state = 'invoiced' AND shared_cost_id IS NULL
                     """,
                     SQL.identifier(LIVE_CHARGE_INDEX),
                 )

@@ -145,6 +145,12 @@ class PropertyBillingRun(models.Model):
         string="Errors",
         readonly=True,
     )
+    warning_ids = fields.One2many(
+        comodel_name="property.billing.run.warning",
+        inverse_name="run_id",
+        string="Warnings",
+        readonly=True,
+    )
     invoice_ids = fields.One2many(
         comodel_name="account.move",
         inverse_name="property_billing_run_id",
@@ -154,6 +160,7 @@ class PropertyBillingRun(models.Model):
     charge_count = fields.Integer(compute="_compute_totals")
     invoice_count = fields.Integer(compute="_compute_totals")
     error_count = fields.Integer(compute="_compute_totals")
+    warning_count = fields.Integer(compute="_compute_totals")
     billed_unit_count = fields.Integer(string="Units Billed", compute="_compute_totals")
     amount_total = fields.Monetary(string="Total Billed", compute="_compute_totals")
     amount_preview = fields.Monetary(string="Total to Bill", compute="_compute_totals")
@@ -194,7 +201,13 @@ class PropertyBillingRun(models.Model):
             else:
                 run.due_date = False
 
-    @api.depends("charge_ids.state", "charge_ids.amount", "error_ids", "invoice_ids")
+    @api.depends(
+        "charge_ids.state",
+        "charge_ids.amount",
+        "error_ids",
+        "warning_ids",
+        "invoice_ids",
+    )
     def _compute_totals(self):
         # Summed by the database: a run of 10,000 units has 30,000 charges or
         # more, which reading into memory would cost more than the bills.
@@ -215,6 +228,7 @@ class PropertyBillingRun(models.Model):
             run.charge_count = counts[run.id]
             run.invoice_count = len(run.invoice_ids)
             run.error_count = len(run.error_ids)
+            run.warning_count = len(run.warning_ids)
             run.billed_unit_count = invoiced[1]
             run.amount_total = invoiced[2]
             run.amount_preview = totals[run.id, "draft"][2]
@@ -469,13 +483,21 @@ class PropertyBillingRun(models.Model):
         Charge = self.env["property.billing.charge"]
         Charge.search([("run_id", "=", self.id), ("state", "=", "draft")]).unlink()
         self.error_ids.unlink()
+        self.warning_ids.unlink()
         # A unit without an owner fails once per fee with the same message.
         unique_errors = {}
+        warning_vals = []
         partner_ids = set()
         skipped = []
         charge_count = 0
         for charge_vals, error_vals in self._iter_charge_values():
             for vals in error_vals:
+                # Charge sources flag what they leave out on purpose as warnings.
+                if vals.get("warning"):
+                    warning_vals.append(
+                        {key: value for key, value in vals.items() if key != "warning"}
+                    )
+                    continue
                 unique_errors.setdefault((vals.get("unit_id"), vals["message"]), vals)
             charge_vals, batch_skipped = self._filter_billed(charge_vals)
             skipped += batch_skipped
@@ -489,6 +511,9 @@ class PropertyBillingRun(models.Model):
         self.env["property.billing.run.error"].create(
             [dict(vals, run_id=self.id) for vals in error_vals]
         )
+        self.env["property.billing.run.warning"].create(
+            [dict(vals, run_id=self.id) for vals in warning_vals]
+        )
         self.write(
             {
                 "skipped_count": len(skipped),
@@ -498,10 +523,11 @@ class PropertyBillingRun(models.Model):
             }
         )
         _logger.info(
-            "billing run %s previewed: %d charges, %d errors, %d skipped",
+            "billing run %s previewed: %d charges, %d errors, %d warnings, %d skipped",
             self.id,
             charge_count,
             len(error_vals),
+            len(warning_vals),
             len(skipped),
         )
 

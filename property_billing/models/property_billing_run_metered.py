@@ -97,6 +97,7 @@ class PropertyBillingRun(models.Model):
             ]
         )
         by_unit_type = readings.grouped(lambda r: (r.unit_id, r.meter_type))
+        without_readings = unit_fees.browse()
         for fee in unit_fees:
             fee_readings = by_unit_type.get(
                 (fee.unit_id, fee.fee_item_id.meter_type), readings.browse()
@@ -105,6 +106,7 @@ class PropertyBillingRun(models.Model):
                 and (not fee.date_end or r.date <= fee.date_end)
             )
             if not fee_readings:
+                without_readings |= fee
                 continue
             error = fee._get_billing_error()
             if error:
@@ -118,7 +120,120 @@ class PropertyBillingRun(models.Model):
                 )
                 continue
             charges.append(self._prepare_metered_charge(fee, fee_readings))
+        errors += self._get_missing_reading_warnings(without_readings)
         return charges, errors
+
+    def _get_missing_reading_warnings(self, unit_fees):
+        """Explain, as run warnings, why these metered unit fees bill nothing.
+
+        A unit fee whose unit has a billed reading of the fee's meter type in
+        the period gets no warning, because a run billed that period already.
+        Three searches cover all the unit fees, so a community without
+        readings costs three queries rather than three per unit.
+
+        :param unit_fees: metered unit fees without a reading to bill
+        :return: warning values, one per unit fee still to bill
+        :rtype: list(dict)
+        """
+        if not unit_fees:
+            return []
+        Reading = self.env["property.meter.reading"]
+        in_period = [
+            ("unit_id", "in", unit_fees.unit_id.ids),
+            ("meter_type", "in", unit_fees.fee_item_id.mapped("meter_type")),
+            ("date", ">=", self.period_start),
+            ("date", "<=", self.period_end),
+        ]
+        billed = {
+            (unit.id, meter_type)
+            for unit, meter_type in Reading._read_group(
+                [*in_period, ("state", "=", "billed")],
+                groupby=["unit_id", "meter_type"],
+            )
+        }
+        first_meters = {}
+        for meter in self.env["property.meter"].search(
+            [
+                ("unit_id", "in", unit_fees.unit_id.ids),
+                ("meter_type", "in", unit_fees.fee_item_id.mapped("meter_type")),
+            ],
+            order="id",
+        ):
+            first_meters.setdefault((meter.unit_id.id, meter.meter_type), meter)
+        first_drafts = {}
+        for reading in Reading.search(
+            [*in_period, ("state", "=", "draft")], order="date, id"
+        ):
+            first_drafts.setdefault((reading.unit_id.id, reading.meter_type), reading)
+        warnings = []
+        for fee in unit_fees:
+            key = (fee.unit_id.id, fee.fee_item_id.meter_type)
+            if key in billed:
+                continue
+            meter = first_meters.get(key, self.env["property.meter"])
+            draft = first_drafts.get(key, Reading)
+            warnings.append(
+                {
+                    "warning": True,
+                    "unit_id": fee.unit_id.id,
+                    "meter_id": (draft.meter_id or meter).id,
+                    "fee_item_id": fee.fee_item_id.id,
+                    "message": self._get_missing_reading_message(fee, meter, draft),
+                }
+            )
+        return warnings
+
+    def _get_missing_reading_message(self, unit_fee, meter, draft):
+        """Return the reason a metered unit fee bills nothing this period.
+
+        :param meter: the unit's first active meter of the fee's type, if any
+        :param draft: the unit's first draft reading of the period, if any
+        """
+        unit = unit_fee.unit_id
+        item = unit_fee.fee_item_id
+        period = self._get_period_text()
+        if not meter and not draft:
+            return _(
+                "Unit %(unit)s has no active %(type)s meter, so fee %(fee)s is "
+                "not billed for %(period)s: add the meter or end the fee.",
+                unit=unit.code,
+                type=dict(meter._fields["meter_type"]._description_selection(self.env))[
+                    item.meter_type
+                ].lower(),
+                fee=item.name,
+                period=period,
+            )
+        if draft.to_review:
+            return _(
+                "Unit %(unit)s: the reading of meter %(meter)s on %(date)s is "
+                "flagged for review, so fee %(fee)s is not billed for "
+                "%(period)s: accept or correct the reading, then bill again.",
+                unit=unit.code,
+                meter=draft.meter_id.serial_number,
+                date=draft.date,
+                fee=item.name,
+                period=period,
+            )
+        if draft:
+            return _(
+                "Unit %(unit)s: the reading of meter %(meter)s on %(date)s is "
+                "still a draft, so fee %(fee)s is not billed for %(period)s: "
+                "confirm the reading, then bill again.",
+                unit=unit.code,
+                meter=draft.meter_id.serial_number,
+                date=draft.date,
+                fee=item.name,
+                period=period,
+            )
+        return _(
+            "Unit %(unit)s has no confirmed reading of meter %(meter)s "
+            "for %(period)s, so fee %(fee)s is not billed: enter the "
+            "reading, then bill again.",
+            unit=unit.code,
+            meter=meter.serial_number,
+            fee=item.name,
+            period=period,
+        )
 
     # ------------------------------------------------------------
     # OWN METERS
@@ -301,9 +416,27 @@ class PropertyBillingRun(models.Model):
                     lambda fee, meter=meter: not meter.building_id
                     or fee.unit_id.building_id == meter.building_id
                 )
-                if sharing - item_fees:
+                left_out = sharing - item_fees
+                if left_out:
                     # Billing only some of the units would leave the others'
                     # parts unbilled once the readings are billed.
+                    errors.append(
+                        {
+                            "warning": True,
+                            "meter_id": meter.id,
+                            "fee_item_id": item.id,
+                            "message": _(
+                                "Common meter %(meter)s not billed: %(count)s "
+                                "of the units sharing its cost (%(units)s) are "
+                                "outside this run's buildings or units. Bill "
+                                "fee %(fee)s with a run that covers them all.",
+                                meter=meter.serial_number,
+                                count=len(left_out),
+                                units=", ".join(left_out[:10].unit_id.mapped("code")),
+                                fee=item.name,
+                            ),
+                        }
+                    )
                     continue
                 error, shares = self._allocate_meter(item, meter_readings, sharing)
                 if error:
