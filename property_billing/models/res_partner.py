@@ -41,4 +41,6 @@ class ResPartner(models.Model):
         for (field, partner_id), amount in increases.items():
             by_amount[field, amount].append(partner_id)
         for (field, amount), partner_ids in by_amount.items():
-            super(ResPartner, self.browse(partner_ids))._increase_rank(field, n=amount)
+            partners = self.browse(partner_ids)
+            super(ResPartner, partners)._increase_rank(field, n=amount)
+        return None
