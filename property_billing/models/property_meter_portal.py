@@ -47,7 +47,7 @@ class PropertyMeter(models.Model):
             return _(
                 "The photo is %(size)s MB, above the limit of %(limit)s MB: "
                 "send a smaller photo.",
-                size=f"{len(photo) / 1024 / 1024:.1f}",
+                size=format(len(photo) / 1024 / 1024, ".1f"),
                 limit=PORTAL_PHOTO_MAX_SIZE // 1024 // 1024,
             )
         mimetype = guess_mimetype(photo, default="application/octet-stream")
@@ -97,8 +97,8 @@ class PropertyMeter(models.Model):
                 "of meter %(meter)s. Check the value on the meter. If the "
                 "meter passed its maximum or was replaced, contact the property "
                 "office, which records it.",
-                value=f"{value:g}",
-                previous=f"{previous_value:g}",
+                value=format(value, "g"),
+                previous=format(previous_value, "g"),
                 meter=self.serial_number,
             )
         return False
