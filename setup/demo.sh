@@ -69,6 +69,13 @@ case "$DEMO_LANG" in
 esac
 
 pb_setup_python
+# Checked first: a taken port would otherwise fail after the whole install.
+pb_check_free_port --http-port "$HTTP_PORT"
+if [ "$WECHAT" = 1 ]; then
+    [ "$WECHAT_PORT" != "$HTTP_PORT" ] ||
+        die "--wechat-port and --http-port are both $HTTP_PORT: give the emulator another port with --wechat-port."
+    pb_check_free_port --wechat-port "$WECHAT_PORT"
+fi
 pb_find_odoo
 pb_find_postgres demo
 # Invoice PDFs (portal download, print) are rendered by wkhtmltopdf.

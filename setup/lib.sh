@@ -83,6 +83,23 @@ pb_setup_python() {
     log "python: $(command -v "$PYTHON") ($version)"
 }
 
+# Check that $2 is a port number that nothing listens on at 127.0.0.1, before
+# any long step: $1 names the option that set it.
+pb_check_free_port() {
+    local option="$1" port="$2"
+    if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+        die "invalid $option '$port': give a port number from 1 to 65535."
+    fi
+    "$PYTHON" - "$port" 2>/dev/null <<'EOF_PORT' ||
+import socket
+import sys
+
+with socket.socket() as sock:
+    sock.bind(("127.0.0.1", int(sys.argv[1])))
+EOF_PORT
+        die "$option $port is already in use on 127.0.0.1: stop what listens there, or choose another port with $option."
+}
+
 # Install Python requirements with pip into $PYTHON's environment.
 pb_pip_install() {
     log "pip install $*"

@@ -68,6 +68,9 @@ if [ "$RUN_ODOO_TESTS" = 0 ] && [ "$RUN_PYTEST" = 0 ]; then
 fi
 
 pb_setup_python
+if [ -n "$HTTP_PORT" ]; then
+    pb_check_free_port --http-port "$HTTP_PORT"
+fi
 pb_find_odoo
 pb_find_postgres test
 pb_ensure_test_tools
