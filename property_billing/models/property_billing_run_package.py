@@ -1,6 +1,6 @@
 from odoo import _, fields, models
 
-from ..tools import packages
+from ..tools import amounts, packages, periods
 
 # Packages named in a run's note of charges covered.
 COVERED_SHOWN = 5
@@ -14,7 +14,8 @@ class PropertyBillingRun(models.Model):
         string="Charges Covered by Packages",
         readonly=True,
         copy=False,
-        help="Charges not billed because a paid prepaid package covers them.",
+        help="Charges, or parts of charges, not billed because a paid prepaid "
+        "package covers them.",
     )
     package_covered_note = fields.Text(readonly=True, copy=False)
 
@@ -23,11 +24,10 @@ class PropertyBillingRun(models.Model):
         return super()._prepare_preview()
 
     def _filter_charge_values(self, charge_vals, error_vals):
-        """Drop the charges that a paid package covers, and list them on the run.
+        """Drop or shorten the charges that paid packages cover, and list them.
 
-        A charge is covered when a paid subscription of its unit covers its
-        fee item over its whole period. An unpaid package covers nothing. The
-        preview calls this once per batch, so the count and the note add up.
+        An unpaid package covers nothing. The preview calls this once per
+        batch, so the count and the note add up.
         """
         charge_vals, error_vals = super()._filter_charge_values(charge_vals, error_vals)
         charge_vals, covered = self._filter_package_covered(charge_vals)
@@ -36,9 +36,18 @@ class PropertyBillingRun(models.Model):
         return charge_vals, error_vals
 
     def _filter_package_covered(self, charge_vals):
-        """Split charges into those to bill and those a paid package covers.
+        """Split charges into the parts to bill and the parts packages cover.
 
-        :return: (charge value dicts, list of (charge values, subscription))
+        A charge that the paid subscriptions of its unit cover over its whole
+        period is dropped. A fixed or per-m² charge covered over part of its
+        period, such as a quarterly fee with a package from its second month,
+        is replaced by a charge for each part left, prorated by days as the
+        unit fee bills a fee that starts or ends inside a cycle. Other
+        charges (metered consumption, late fees) have no daily rate, so they
+        are billed in full unless covered over their whole period.
+
+        :return: (charge value dicts, list of (charge values, subscription,
+            first day covered, last day covered))
         """
         if not charge_vals:
             return charge_vals, []
@@ -55,25 +64,83 @@ class PropertyBillingRun(models.Model):
         covered = []
         for vals in charge_vals:
             unit = self.env["property.unit"].browse(vals["unit_id"])
-            subscription = next(
-                (
-                    subscription
-                    for subscription in by_unit.get(unit, ())
-                    if vals["fee_item_id"] in subscription.fee_item_ids.ids
-                    and packages.covers(
-                        subscription.date_start,
-                        subscription.date_end,
-                        vals["period_start"],
-                        vals["period_end"],
-                    )
-                ),
-                None,
-            )
-            if subscription is None:
+            covering = [
+                subscription
+                for subscription in by_unit.get(unit, ())
+                if vals["fee_item_id"] in subscription.fee_item_ids.ids
+                and subscription.date_start <= vals["period_end"]
+                and vals["period_start"] <= subscription.date_end
+            ]
+            if not covering:
                 to_bill.append(vals)
-            else:
-                covered.append((vals, subscription))
+                continue
+            parts = packages.uncovered_ranges(
+                vals["period_start"],
+                vals["period_end"],
+                [(sub.date_start, sub.date_end) for sub in covering],
+            )
+            if parts and not self._is_prorated_charge(vals):
+                to_bill.append(vals)
+                continue
+            covering.sort(key=lambda sub: sub.date_start)
+            for subscription in covering:
+                covered.append(
+                    (
+                        vals,
+                        subscription,
+                        max(subscription.date_start, vals["period_start"]),
+                        min(subscription.date_end, vals["period_end"]),
+                    )
+                )
+            to_bill += [
+                self._prepare_uncovered_charge(vals, start, end, covering)
+                for start, end in parts
+            ]
         return to_bill, covered
+
+    def _is_prorated_charge(self, vals):
+        """Tell whether a charge is a unit fee billed per month, prorated by days."""
+        if not vals.get("unit_fee_id"):
+            return False
+        item = self.env["property.fee.item"].browse(vals["fee_item_id"])
+        return item.calculation in ("fixed", "area")
+
+    def _prepare_uncovered_charge(self, vals, start, end, subscriptions):
+        """Prepare the charge for [start, end], the part of ``vals`` to bill.
+
+        The amount is the unit fee's rate × quantity × the months of [start,
+        end], each month prorated by its days, rounded once like any charge.
+        The label names the packages that cover the rest of the period.
+
+        :param dict vals: the charge values that packages cover in part
+        :param subscriptions: the paid subscriptions covering the rest
+        :rtype: dict
+        """
+        unit_fee = self.env["property.unit.fee"].browse(vals["unit_fee_id"])
+        item = unit_fee.fee_item_id
+        currency = unit_fee.unit_id.company_id.currency_id
+        step = amounts.rounding_step(item.rounding, currency.rounding)
+        months = periods.month_fraction(start, end)
+        amount = amounts.charge_amount(vals["rate"], vals["quantity"], months, step)
+        covered_text = "; ".join(
+            self.env._(
+                "covered by package %(package)s (%(name)s) from %(start)s to %(end)s",
+                package=subscription.package_id.name,
+                name=subscription.name,
+                start=max(subscription.date_start, vals["period_start"]),
+                end=min(subscription.date_end, vals["period_end"]),
+            )
+            for subscription in subscriptions
+        )
+        label = unit_fee._get_charge_label(start, end, vals["quantity"], months)
+        return dict(
+            vals,
+            period_start=start,
+            period_end=end,
+            months=float(months),
+            amount=float(amount),
+            label=f"{label}; {covered_text}",
+        )
 
     def _add_package_covered(self, covered):
         """Add one batch's covered charges to the run's count and note.
@@ -83,15 +150,15 @@ class PropertyBillingRun(models.Model):
         self.ensure_one()
         shown_before = min(self.package_covered_count, COVERED_SHOWN)
         lines = (self.package_covered_note or "").split("\n")[:shown_before]
-        for vals, subscription in covered[: COVERED_SHOWN - shown_before]:
+        for vals, subscription, start, end in covered[: COVERED_SHOWN - shown_before]:
             lines.append(
                 _(
                     "%(unit)s %(fee)s %(start)s to %(end)s: covered by package "
                     "%(package)s (%(name)s, %(date_start)s to %(date_end)s)",
                     unit=subscription.unit_id.code,
                     fee=self.env["property.fee.item"].browse(vals["fee_item_id"]).name,
-                    start=vals["period_start"],
-                    end=vals["period_end"],
+                    start=start,
+                    end=end,
                     package=subscription.package_id.name,
                     name=subscription.name,
                     date_start=subscription.date_start,

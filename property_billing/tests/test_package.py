@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import BaseCase, HttpCase, new_test_user, tagged
 
 from ..models import property_billing_run
-from ..tools import packages
+from ..tools import amounts, packages, periods
 from .common import PropertyBillingCommon
 
 
@@ -31,6 +32,55 @@ class TestPackageArithmetic(BaseCase):
         self.assertEqual(packages.package_end(date(2026, 1, 1), 12), date(2026, 12, 31))
         self.assertEqual(packages.package_end(date(2026, 11, 1), 4), date(2027, 2, 28))
         self.assertEqual(packages.package_end(date(2028, 2, 1), 1), date(2028, 2, 29))
+
+    def test_uncovered_ranges(self):
+        q1_start, q1_end = date(2026, 1, 1), date(2026, 3, 31)
+        self.assertEqual(
+            packages.uncovered_ranges(
+                q1_start, q1_end, [(date(2026, 2, 1), date(2026, 3, 31))]
+            ),
+            [(date(2026, 1, 1), date(2026, 1, 31))],
+        )
+        self.assertEqual(
+            packages.uncovered_ranges(
+                q1_start, q1_end, [(date(2026, 2, 1), date(2026, 2, 28))]
+            ),
+            [
+                (date(2026, 1, 1), date(2026, 1, 31)),
+                (date(2026, 3, 1), date(2026, 3, 31)),
+            ],
+        )
+        # Two packages end to end, given in any order, cover the whole quarter.
+        self.assertEqual(
+            packages.uncovered_ranges(
+                q1_start,
+                q1_end,
+                [
+                    (date(2026, 2, 1), date(2026, 12, 31)),
+                    (date(2025, 11, 1), date(2026, 1, 31)),
+                ],
+            ),
+            [],
+        )
+        self.assertEqual(
+            packages.uncovered_ranges(q1_start, q1_end, []), [(q1_start, q1_end)]
+        )
+
+    def test_fourteen_days_of_january(self):
+        # A package from 15 January to 31 March leaves 1 to 14 January of a
+        # quarterly fee of 100.00 a month: 100.00 × 14/31 = 45.1612... = 45.16.
+        parts = packages.uncovered_ranges(
+            date(2026, 1, 1),
+            date(2026, 3, 31),
+            [(date(2026, 1, 15), date(2026, 3, 31))],
+        )
+        self.assertEqual(parts, [(date(2026, 1, 1), date(2026, 1, 14))])
+        months = periods.month_fraction(*parts[0])
+        self.assertEqual(months, Fraction(14, 31))
+        self.assertEqual(
+            amounts.charge_amount(100.0, 1.0, months, Decimal("0.01")),
+            Decimal("45.16"),
+        )
 
 
 class PackageCommon(PropertyBillingCommon):
@@ -300,6 +350,183 @@ class TestPackageBilling(PackageCommon):
         run = self._march_run()
         parking = run.charge_ids.filtered(lambda c: c.fee_item_id == self.fee_parking)
         self.assertEqual(parking.amount, 150.00)
+        self.assertEqual(run.package_covered_count, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestPackagePartialCoverage(PackageCommon):
+    """A quarterly fee of 3 × 100.00 on unit 1-101, partly covered by packages."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fee_quarter = cls._create_fee_item(
+            "Quarterly Service Fee", "QTR", "fixed", 100.00, billing_cycle="3"
+        )
+        cls._apply_fee(cls.unit_a, cls.fee_quarter, date(2026, 1, 1))
+        cls.package_two = cls._create_quarter_package(2)
+        cls.package_one = cls._create_quarter_package(1)
+
+    @classmethod
+    def _create_quarter_package(cls, months):
+        return cls.env["property.package"].create(
+            {
+                "name": f"Service fee, {months} months",
+                "months": months,
+                "line_ids": [Command.create({"fee_item_id": cls.fee_quarter.id})],
+            }
+        )
+
+    def _sell_paid(self, package, unit, date_start):
+        subscription = self._sell(package, unit, date_start)
+        self._pay(subscription.move_id)
+        self.assertEqual(subscription.state, "paid")
+        return subscription
+
+    def _quarter_run(self, period_start, unit=None):
+        run = self._create_run(
+            period_start,
+            periods.month_end(period_start),
+            fee_item_ids=[Command.set(self.fee_quarter.ids)],
+            unit_ids=[Command.set((unit or self.unit_a).ids)],
+        )
+        run.action_preview()
+        return run
+
+    def test_package_from_february_bills_january(self):
+        subscription = self._sell_paid(self.package_two, self.unit_a, date(2026, 2, 1))
+        self.assertEqual(subscription.amount_total, 200.00)
+        run = self._quarter_run(date(2026, 1, 1))
+        self.assertRecordValues(
+            run.charge_ids,
+            [
+                {
+                    "cycle_start": date(2026, 1, 1),
+                    "period_start": date(2026, 1, 1),
+                    "period_end": date(2026, 1, 31),
+                    "months": 1.0,
+                    "amount": 100.00,
+                }
+            ],
+        )
+        self.assertEqual(
+            run.charge_ids.label,
+            f"Quarterly Service Fee 2026-01 {self.unit_a.code}: 100.00/month × 1 "
+            f"month(s); covered by package Service fee, 2 months ({subscription.name}) "
+            "from 2026-02-01 to 2026-03-31",
+        )
+        self.assertEqual(run.package_covered_count, 1)
+        self.assertEqual(
+            run.package_covered_note,
+            f"{self.unit_a.code} Quarterly Service Fee 2026-02-01 to 2026-03-31: "
+            f"covered by package Service fee, 2 months ({subscription.name}, "
+            "2026-02-01 to 2026-03-31)",
+        )
+        run.action_generate()
+        self.assertEqual(run.invoice_ids.amount_total, 100.00)
+        self.assertEqual(
+            run.invoice_ids.invoice_line_ids.name, run.charge_ids.label
+        )
+        # A second January run finds January billed and bills nothing.
+        again = self._quarter_run(date(2026, 1, 1))
+        self.assertFalse(again.charge_ids)
+        self.assertEqual(again.skipped_count, 1)
+
+    def test_package_from_fifteenth_bills_fourteen_days(self):
+        subscription = self._sell_paid(
+            self.package_two.copy({"months": 3}), self.unit_a, date(2026, 1, 1)
+        )
+        # Packages start on a 1st; moved in the database to 15 January, it
+        # checks that the run prorates by the day: 100.00 × 14/31 = 45.16.
+        self.env.cr.execute(
+            "UPDATE property_package_subscription SET date_start = %s WHERE id = %s",
+            [date(2026, 1, 15), subscription.id],
+        )
+        subscription.invalidate_recordset(["date_start"])
+        run = self._quarter_run(date(2026, 1, 1))
+        self.assertRecordValues(
+            run.charge_ids,
+            [
+                {
+                    "period_start": date(2026, 1, 1),
+                    "period_end": date(2026, 1, 14),
+                    "months": 0.4516,
+                    "amount": 45.16,
+                }
+            ],
+        )
+        self.assertIn("from 2026-01-15 to 2026-03-31", run.charge_ids.label)
+        self.assertIn("2026-01-01 – 2026-01-14", run.charge_ids.label)
+
+    def test_leap_february_prorated_by_its_days(self):
+        # Unit 1-102 starts paying on 15 February 2028; a package covers March.
+        # February 2028 has 29 days: 15 days are 100.00 × 15/29 = 51.72.
+        self._apply_fee(self.unit_b, self.fee_quarter, date(2028, 2, 15))
+        self._sell_paid(self.package_one, self.unit_b, date(2028, 3, 1))
+        run = self._quarter_run(date(2028, 2, 1), unit=self.unit_b)
+        self.assertRecordValues(
+            run.charge_ids,
+            [
+                {
+                    "cycle_start": date(2028, 1, 1),
+                    "period_start": date(2028, 2, 15),
+                    "period_end": date(2028, 2, 29),
+                    "amount": 51.72,
+                }
+            ],
+        )
+
+    def test_middle_month_covered_bills_both_ends(self):
+        package = self.package_one
+        subscription = self._sell_paid(package, self.unit_a, date(2026, 2, 1))
+        run = self._quarter_run(date(2026, 1, 1))
+        self.assertEqual(
+            [
+                (c.period_start, c.period_end, c.amount)
+                for c in run.charge_ids.sorted("period_start")
+            ],
+            [
+                (date(2026, 1, 1), date(2026, 1, 31), 100.00),
+                (date(2026, 3, 1), date(2026, 3, 31), 100.00),
+            ],
+        )
+        self.assertEqual(run.package_covered_count, 1)
+        self.assertIn(subscription.name, run.package_covered_note)
+        run.action_generate()
+        self.assertEqual(run.invoice_ids.amount_total, 200.00)
+        self.assertEqual(len(run.invoice_ids.invoice_line_ids), 2)
+
+    def test_packages_end_to_end_cover_quarter(self):
+        first = self._sell_paid(self.package_one, self.unit_a, date(2026, 1, 1))
+        second = self._sell_paid(self.package_two, self.unit_a, date(2026, 2, 1))
+        run = self._quarter_run(date(2026, 1, 1))
+        self.assertFalse(run.charge_ids)
+        self.assertEqual(run.package_covered_count, 2)
+        self.assertEqual(
+            run.package_covered_note.split("\n"),
+            [
+                f"{self.unit_a.code} Quarterly Service Fee 2026-01-01 to 2026-01-31: "
+                f"covered by package Service fee, 1 months ({first.name}, "
+                "2026-01-01 to 2026-01-31)",
+                f"{self.unit_a.code} Quarterly Service Fee 2026-02-01 to 2026-03-31: "
+                f"covered by package Service fee, 2 months ({second.name}, "
+                "2026-02-01 to 2026-03-31)",
+            ],
+        )
+
+    def test_unpaid_package_bills_whole_quarter(self):
+        self._sell(self.package_two, self.unit_a, date(2026, 2, 1))
+        run = self._quarter_run(date(2026, 1, 1))
+        self.assertRecordValues(
+            run.charge_ids,
+            [
+                {
+                    "period_start": date(2026, 1, 1),
+                    "period_end": date(2026, 3, 31),
+                    "amount": 300.00,
+                }
+            ],
+        )
         self.assertEqual(run.package_covered_count, 0)
 
 

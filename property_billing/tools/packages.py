@@ -1,5 +1,6 @@
 """Prices and coverage of prepaid packages, on plain values."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from .amounts import round_half_up, to_decimal
@@ -33,6 +34,26 @@ def package_end(date_start, months):
     return month_end(date_start.replace(year=year, month=month))
 
 
-def covers(date_start, date_end, period_start, period_end):
-    """Tell whether [date_start, date_end] contains the whole period."""
-    return date_start <= period_start and period_end <= date_end
+def uncovered_ranges(period_start, period_end, covered):
+    """List the parts of [period_start, period_end] outside every covered range.
+
+    :param date period_start: first day of the period
+    :param date period_end: last day of the period, inclusive
+    :param covered: iterable of (first day, last day) ranges, inclusive, in
+        any order and possibly overlapping
+    :return: list of (first day, last day) tuples, in date order; empty when
+        the ranges cover the whole period
+    :rtype: list
+    """
+    parts = []
+    cursor = period_start
+    for start, end in sorted(covered):
+        if end < cursor or start > period_end:
+            continue
+        if start > cursor:
+            parts.append((cursor, start - timedelta(days=1)))
+        cursor = max(cursor, end + timedelta(days=1))
+        if cursor > period_end:
+            return parts
+    parts.append((cursor, period_end))
+    return parts
