@@ -156,6 +156,15 @@ class PropertyNotificationChannel(models.Model):
             )
         )
         sms._send(unlink_failed=False, unlink_sent=False)
+        if sms.state == "outgoing":
+            # The service answered without a state for this SMS, so nothing
+            # says it was accepted: fail, so that the job tries again.
+            raise UserError(
+                _(
+                    "The SMS service returned no result for the SMS to %(number)s.",
+                    number=number,
+                )
+            )
         if sms.state == "error":
             reason = dict(sms._fields["failure_type"]._description_selection(self.env))
             raise UserError(

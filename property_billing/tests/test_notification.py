@@ -1,6 +1,5 @@
 import unittest
 from datetime import date, datetime, timedelta
-from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from freezegun import freeze_time
@@ -9,10 +8,13 @@ from lxml import html
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import BaseCase, HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.sms.tools.sms_api import SmsApi
 
 from ..tools import notifications as schedule
 from .common import PropertyBillingCommon
-from .sms_emulator import SmsEmulator, iap_jsonrpc_to_emulator
+from .sms_emulator import SmsEmulator
 
 
 @tagged("post_install", "-at_install")
@@ -377,11 +379,7 @@ class TestNotificationSms(NotificationCommon):
         cls.owner_b.write({"mobile": "+86 139 0013 9000", "country_id": cls.cn.id})
 
     def _run_with_emulator(self, emulator, now):
-        self.env["ir.config_parameter"].sudo().set_param("sms.endpoint", emulator.url)
-        with patch(
-            "odoo.addons.sms.tools.sms_api.iap_tools.iap_jsonrpc",
-            iap_jsonrpc_to_emulator,
-        ):
+        with emulator.routed(self.env):
             self._run_job(now)
 
     def test_sms_sent_in_e164(self):
@@ -430,6 +428,91 @@ class TestNotificationSms(NotificationCommon):
         self.assertEqual(len(emulator.sent), 1)
         self.assertEqual(failed.state, "sent")
         self.assertEqual(failed.attempt_count, 2)
+
+    def test_no_result_retried(self):
+        now = datetime(2026, 3, 24, 2, 0)
+        with SmsEmulator("test-sms-token", drop_results=True) as emulator:
+            self._run_with_emulator(emulator, now)
+        self.assertEqual(len(emulator.requests), 2)
+        notification = self._notifications(self.bill_a)
+        self.assertEqual(notification.state, "retry")
+        self.assertEqual(notification.attempt_count, 1)
+        self.assertEqual(
+            notification.error,
+            "The SMS service returned no result for the SMS to +8613800138000.",
+        )
+        self.assertEqual(notification.scheduled_at, now + timedelta(minutes=5))
+        with SmsEmulator("test-sms-token") as emulator:
+            self._run_with_emulator(emulator, now + timedelta(minutes=5))
+        self.assertEqual(notification.state, "sent")
+        self.assertEqual(notification.attempt_count, 2)
+
+    def test_service_down_retried(self):
+        now = datetime(2026, 3, 24, 2, 0)
+        with SmsEmulator("test-sms-token") as emulator:
+            pass
+        # The emulator is stopped: nothing listens on its port any more.
+        with mute_logger("odoo.addons.iap.tools.iap_tools", "odoo.tools.translate"):
+            self._run_with_emulator(emulator, now)
+        notification = self._notifications(self.bill_a)
+        self.assertEqual(notification.state, "retry")
+        self.assertEqual(
+            notification.error, "The SMS to +8613800138000 failed: Server Error."
+        )
+
+    def test_emulator_checks_number_and_text(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "database.uuid", "test-database-uuid"
+        )
+        with SmsEmulator("test-sms-token") as emulator, emulator.routed(self.env):
+            results = SmsApi(self.env)._send_sms_batch(
+                [
+                    {
+                        "content": "Bill due",
+                        "numbers": [
+                            {"uuid": "a", "number": "+8613800138000"},
+                            {"uuid": "b", "number": "13800138000"},
+                        ],
+                    },
+                    {"content": "  ", "numbers": [{"uuid": "c", "number": "+86139"}]},
+                ],
+                delivery_reports_url="http://127.0.0.1/sms/status",
+            )
+        self.assertEqual(
+            results,
+            [
+                {"uuid": "a", "state": "success"},
+                {"uuid": "b", "state": "wrong_number_format"},
+                {"uuid": "c", "state": "server_error"},
+            ],
+        )
+        self.assertEqual(
+            emulator.requests[0]["params"]["account_token"], "test-sms-token"
+        )
+        self.assertEqual(emulator.requests[0]["params"]["dbuuid"], "test-database-uuid")
+        self.assertEqual(
+            emulator.sent, [{"number": "+8613800138000", "content": "Bill due"}]
+        )
+
+    def test_emulator_rejects_invalid_call(self):
+        with SmsEmulator("test-sms-token", expect_errors=True) as emulator:
+            with emulator.routed(self.env), self.assertRaises(AccessError):
+                with mute_logger(
+                    "odoo.addons.iap.tools.iap_tools", "odoo.tools.translate"
+                ):
+                    SmsApi(self.env)._contact_iap(
+                        "/api/sms/3/send", {"messages": [{"content": "Hi"}]}
+                    )
+        self.assertEqual(emulator.errors, ["the request has no dbuuid"])
+        with self.assertRaisesRegex(AssertionError, "no uuid"):
+            with SmsEmulator("test-sms-token") as emulator, emulator.routed(self.env):
+                with mute_logger(
+                    "odoo.addons.iap.tools.iap_tools", "odoo.tools.translate"
+                ):
+                    with self.assertRaises(AccessError):
+                        SmsApi(self.env)._send_sms_batch(
+                            [{"content": "Hi", "numbers": [{"number": "+86138"}]}]
+                        )
 
 
 @tagged("post_install", "-at_install")

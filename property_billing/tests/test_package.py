@@ -424,9 +424,7 @@ class TestPackagePartialCoverage(PackageCommon):
         )
         run.action_generate()
         self.assertEqual(run.invoice_ids.amount_total, 100.00)
-        self.assertEqual(
-            run.invoice_ids.invoice_line_ids.name, run.charge_ids.label
-        )
+        self.assertEqual(run.invoice_ids.invoice_line_ids.name, run.charge_ids.label)
         # A second January run finds January billed and bills nothing.
         again = self._quarter_run(date(2026, 1, 1))
         self.assertFalse(again.charge_ids)
