@@ -118,6 +118,12 @@ class PropertyNotification(models.Model):
     amount_residual = fields.Monetary(
         related="move_id.amount_residual", string="Amount Due"
     )
+    amount_left = fields.Monetary(
+        string="Left to Pay",
+        readonly=True,
+        help="Payment stage: what was left to pay on the bill right after the "
+        "payment, whenever the message is sent.",
+    )
     currency_id = fields.Many2one(related="move_id.currency_id")
 
     _sql_constraints = [
@@ -323,7 +329,10 @@ class PropertyNotification(models.Model):
                             rule,
                             f"payment:{payment_move.id}",
                             None,
-                            {"payment_move_id": payment_move.id},
+                            {
+                                "payment_move_id": payment_move.id,
+                                "amount_left": bill.amount_residual,
+                            },
                         )
                     )
         created = self._queue_batch(items, now)

@@ -554,6 +554,41 @@ class TestPaymentConfirmation(NotificationCommon):
         )
 
     @freeze_time("2026-03-20 03:00:00")
+    def test_confirmation_text(self):
+        partial = self._pay(self.bill_a, 100.00, date(2026, 3, 20))
+        full = self._pay(self.bill_a, 147.80, date(2026, 3, 20))
+        self._run_job(datetime(2026, 3, 20, 3, 0))
+        texts = {}
+        for payment in (partial, full):
+            notifications = self._notifications(
+                self.bill_a, payment_move_id=payment.move_id.id
+            )
+            email = notifications.filtered(lambda n: n.channel_id == self.email)
+            portal = notifications.filtered(lambda n: n.channel_id == self.portal)
+            text = " ".join(
+                html.fromstring(portal.message_id.body).text_content().split()
+            )
+            self.assertEqual(
+                " ".join(
+                    html.fromstring(email.mail_id.body_html).text_content().split()
+                ),
+                text,
+            )
+            texts[payment] = text
+        self.assertEqual(
+            texts[partial],
+            f"Dear Owner A, We received your payment {partial.move_id.name} for bill "
+            f"{self.bill_a.name}. ¥ 147.80 is left to pay. Thank you,"
+            f"{self.company.name}",
+        )
+        self.assertEqual(
+            texts[full],
+            f"Dear Owner A, We received your payment {full.move_id.name} for bill "
+            f"{self.bill_a.name}. The bill is paid in full. Thank you,"
+            f"{self.company.name}",
+        )
+
+    @freeze_time("2026-03-20 03:00:00")
     def test_opted_out_owner_still_confirmed(self):
         self.owner_a.property_notify_opt_out = True
         self._pay(self.bill_a, 100.00, date(2026, 3, 20))
