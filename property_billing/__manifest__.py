@@ -3,7 +3,7 @@
     "name": "Property Billing",
     "summary": "Bill the owners of residential communities: units, fee items, "
     "batch billing runs into posted invoices, owner portal",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/property-billing/property-billing",
     "author": "Property Billing for Odoo contributors",

@@ -4,8 +4,8 @@ The payment template printed the bill's amount due when the message was sent,
 so a partial payment confirmed after a later payment read "paid in full". It
 now prints the amount left right after the payment, stored on the message,
 and keeps the space before "The bill is paid in full". The template is
-``noupdate`` data, so its body is changed here only where it still has the
-old text in some language.
+``noupdate`` data, so its body is changed here, in every language (the
+translations share the markup), only where it still has the old text.
 """
 
 OLD_BODY_PARTS = (
@@ -14,10 +14,8 @@ OLD_BODY_PARTS = (
         '<t t-if="object.amount_left">',
     ),
     (
-        'format_amount(object.amount_residual, object.currency_id)"/>\n'
-        "            is left to pay.",
-        'format_amount(object.amount_left, object.currency_id)"/>\n'
-        "            is left to pay.",
+        "format_amount(object.amount_residual, object.currency_id)",
+        "format_amount(object.amount_left, object.currency_id)",
     ),
     (
         '<t t-else="">The bill is paid in full.</t>',
