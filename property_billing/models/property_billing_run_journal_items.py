@@ -113,9 +113,10 @@ class PropertyBillingRun(models.Model):
         on a draft copy of each item first. The bills that
         ``_can_prepare_dynamic_lines`` accepts are untaxed and in the company
         currency, so Odoo 18's computations give known values. These are the
-        customer's commercial partner, the invoice's currency, debit and
-        credit from the balance, no taxes, the product's unit of measure, and
-        the default sequence of the item's type.
+        customer's commercial partner, the invoice's currency, no taxes, the
+        product's unit of measure, and the default sequence of the item's
+        type. Debit and credit are left out: Odoo drops them when a balance
+        is given, and computes them from it.
         """
         partners = self.env["res.partner"].browse(
             {vals["partner_id"] for vals in vals_list}
@@ -135,15 +136,12 @@ class PropertyBillingRun(models.Model):
         for vals in vals_list:
             for command in vals["line_ids"]:
                 line = command[2]
-                balance = line["balance"]
                 is_term = line["display_type"] == "payment_term"
                 uom_id = uom_by_product.get(line.get("product_id"), False)
                 line.update(
                     {
                         "partner_id": commercial_partner[vals["partner_id"]],
                         "currency_id": vals["currency_id"],
-                        "debit": balance if balance > 0.0 else 0.0,
-                        "credit": -balance if balance < 0.0 else 0.0,
                         "tax_ids": [Command.clear()],
                         "product_uom_id": uom_id,
                         "sequence": 12000 if is_term else 100,
