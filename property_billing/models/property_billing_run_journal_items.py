@@ -147,6 +147,42 @@ class PropertyBillingRun(models.Model):
                         "sequence": 12000 if is_term else 100,
                     }
                 )
+                line.update(self._get_draft_line_values(vals, line, is_term))
+
+    def _get_draft_line_values(self, vals, line, is_term):
+        """Return the stored computed values of a new draft journal item.
+
+        Odoo computes these fields after inserting the item and updates the
+        row when a value differs from the inserted one. Inserted with the
+        values Odoo computes for an untaxed draft item, the row needs no
+        update. Odoo still computes them, so a value that differs here only
+        costs that update. The exception is ``tax_tag_invert``, which is
+        editable and so keeps the given value: False, as Odoo computes it
+        for an item without taxes or tax tags.
+        """
+        if is_term:
+            residual = line["balance"]
+            residual_currency = line["amount_currency"]
+            subtotal = 0.0
+        else:
+            residual = residual_currency = 0.0
+            subtotal = line["price_unit"] * line["quantity"]
+        return {
+            "parent_state": "draft",
+            "move_name": False,
+            "date": vals["invoice_date"],
+            "invoice_date": vals["invoice_date"],
+            "amount_residual": residual,
+            "amount_residual_currency": residual_currency,
+            "reconciled": False,
+            "price_subtotal": subtotal,
+            "price_total": subtotal,
+            "tax_tag_invert": False,
+            "ref": False,
+            "payment_id": False,
+            "statement_id": False,
+            "statement_line_id": False,
+        }
 
     def _post_invoices(self, moves):
         """Post the run's invoices as one batch.
