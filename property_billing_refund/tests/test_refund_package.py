@@ -161,3 +161,22 @@ class TestRefundPackage(RefundCommon):
         with self.assertRaisesRegex(UserError, r"cannot end on 2025-12-30"):
             self.subscription._end_early(date(2025, 12, 30))
         self.assertFalse(self.subscription.date_ended_early)
+
+    def test_mid_month_end_bills_remaining_days(self):
+        # With the days method the package ends on the service end date, and
+        # the next run bills only the rest of that month: 16 to 30 September,
+        # 247.80 × 15/30 = 123.90, so no day is paid twice.
+        self.policy.proposal_method = "days"
+        request = self._new_request(self.invoice, service_end_date=date(2026, 9, 15))
+        request.action_submit()
+        request.action_approve()
+        self._confirm_transfer(request)
+        self.assertEqual(request.state, "done")
+        self.assertEqual(self.subscription.date_end, date(2026, 9, 15))
+
+        september = self._preview(date(2026, 9, 1), date(2026, 9, 30))
+        charge = self._management_charge(september)
+        self.assertEqual(len(charge), 1)
+        self.assertEqual(charge.period_start, date(2026, 9, 16))
+        self.assertEqual(charge.period_end, date(2026, 9, 30))
+        self.assertEqual(charge.amount, 123.90)
