@@ -351,6 +351,17 @@ class PropertyNotification(models.Model):
     # BUSINESS METHODS: SENDING
     # ------------------------------------------------------------
 
+    def _get_message_amount(self):
+        """Return the amount the message is about.
+
+        That is the payment's amount on a payment confirmation, else the
+        amount of the bill still due. Other stages override it.
+        """
+        self.ensure_one()
+        if self.payment_move_id:
+            return self.payment_move_id.sudo().amount_total
+        return self.move_id.sudo().amount_residual
+
     def _render_message(self):
         """Render the rule's subject and body in the owner's language.
 

@@ -83,3 +83,9 @@ class PropertyNotification(models.Model):
                 "property_billing.ir_cron_property_notification"
             ).sudo()._trigger()
         return created
+
+    def _get_message_amount(self):
+        """Return the requested refund amount on a refund request update."""
+        if self.refund_request_id:
+            return self.refund_request_id.sudo().amount
+        return super()._get_message_amount()

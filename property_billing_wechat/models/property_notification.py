@@ -30,18 +30,16 @@ class PropertyNotification(models.Model):
     def _wechat_template_values(self):
         """Return the values a template message can show, by name.
 
-        See ``tools.templates.VALUE_NAMES``. On a payment confirmation the
-        amount is the payment's; otherwise it is the amount still due.
+        See ``tools.templates.VALUE_NAMES``. The amount is the one the
+        message is about (``_get_message_amount``): the payment's on a
+        payment confirmation, the amount still due on a reminder.
         """
         self.ensure_one()
         move = self.move_id.sudo()
-        amount = move.amount_residual
-        if self.payment_move_id:
-            amount = self.payment_move_id.sudo().amount_total
         return {
             "subject": self._render_message()[0],
             "bill": move.name,
-            "amount": amount,
+            "amount": self._get_message_amount(),
             "amount_total": move.amount_total,
             "due_date": move.invoice_date_due,
             "community": self.community_id.name,
