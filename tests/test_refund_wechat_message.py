@@ -20,7 +20,7 @@ DAYTIME = "2026-03-10 02:00:00"
 
 @tagged("post_install", "-at_install")
 # HttpCase: the channel renews the access token in a transaction of its own,
-# which sees the test's provider only through HttpCase's shared test cursor.
+# which reads the test's provider only through HttpCase's shared test cursor.
 class TestRefundWeChatMessage(WeChatPayCommon, HttpCase):
     @classmethod
     def setUpClass(cls):

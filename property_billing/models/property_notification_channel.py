@@ -157,8 +157,8 @@ class PropertyNotificationChannel(models.Model):
         )
         sms._send(unlink_failed=False, unlink_sent=False)
         if sms.state == "outgoing":
-            # The service answered without a state for this SMS, so nothing
-            # says it was accepted: fail, so that the job tries again.
+            # The service returned no state for this SMS, so it may not have
+            # been accepted. Raise, so that the job tries again.
             raise UserError(
                 _(
                     "The SMS service returned no result for the SMS to %(number)s.",

@@ -21,7 +21,7 @@ class ResPartner(models.Model):
     )
 
     def _increase_rank(self, field, n=1):
-        """Collect the rank increases of a billing run's posting, if it asks.
+        """Collect the rank increases of a billing run's posting, when requested.
 
         Posting increases each invoice partner's customer rank with its own
         query. A billing run passes a dictionary under the context key

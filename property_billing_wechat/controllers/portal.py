@@ -86,7 +86,7 @@ class WeChatBindingPortal(PropertyNotificationPortal):
         expected = pending.get("state") or ""
         if not (state and expected and consteq(state, expected)):
             _logger.warning(
-                "WeChat binding of user %s refused: OAuth state does not match",
+                "WeChat binding of user %s rejected: invalid OAuth state",
                 request.env.user.id,
             )
             raise Forbidden()

@@ -152,7 +152,7 @@ class PaymentTransaction(models.Model):
         if not self.wechat_pay_trade_type:
             self.wechat_pay_trade_type = self._wechat_pay_choose_trade_type()
         if self.wechat_pay_trade_type == "JSAPI":
-            # The JSAPI page creates the order once it knows the payer's
+            # The JSAPI page creates the order once it has the payer's
             # openid, which may first need the owner to bind WeChat.
             return {"api_url": "/payment/wechat_pay/jsapi", "url_params": page_params}
         self._wechat_pay_create_order()

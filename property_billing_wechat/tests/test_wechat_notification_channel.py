@@ -175,7 +175,7 @@ class TestWeChatNotificationChannel(WeChatPayCommon, HttpCase):
         provider = self.provider.sudo()
         old_token = provider._wechat_oa_get_access_token()
         self.assertEqual(self.emulator.token_requests, 1)
-        # Another system refreshed the token: WeChat answers 40001.
+        # Another system refreshed the token, so WeChat returns 40001.
         self.emulator.revoke_access_tokens()
         self._run_job(REMINDER_TIME)
         self.assertEqual(

@@ -132,7 +132,7 @@ class TestWeChatPayJsapi(WeChatPayCommon, HttpCase):
                 f"/my/wechat/oauth?code={code}&state=forged", allow_redirects=False
             )
         self.assertEqual(response.status_code, 403)
-        self.assertIn("OAuth state does not match", logs.output[0])
+        self.assertIn("invalid OAuth state", logs.output[0])
         # The state was used up, so the genuine callback is refused too.
         with mute_logger(logger):
             response = self.url_open(callback, allow_redirects=False)

@@ -186,7 +186,7 @@ class WeChatPayEmulator:
         # "certificate" or "both" (during a migration).
         self.verification_mode = "public_key"
         # Official Account of the appid: its AppSecret and the WeChat user who
-        # holds the phone (the payer, the one who authorizes OAuth).
+        # uses the phone (the payer, the one who authorizes OAuth).
         self.app_secret = secrets.token_hex(16)
         self.current_user = "wechat-user-1"
         # The demo makes every user who authorizes follow the Official
@@ -1217,7 +1217,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.path.startswith(("/sns/", "/cgi-bin/")):
-            # The Official Account's API answers unsigned JSON with errcodes.
+            # The Official Account's API returns unsigned JSON with errcodes.
             status, data = emulator.handle_official_account(method, self.path, body)
             self._send_json(status, data)
             return

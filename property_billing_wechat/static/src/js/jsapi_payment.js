@@ -4,7 +4,7 @@ import publicWidget from "@web/legacy/js/public/public_widget";
 
 // Opens WeChat's payment sheet for a JSAPI order inside WeChat's browser. The
 // result of getBrandWCPayRequest proves nothing: the page's poller (the
-// WeChatPayNative widget) waits until Odoo knows the order is paid.
+// WeChatPayNative widget) waits until Odoo has recorded the order as paid.
 publicWidget.registry.WeChatPayJsapi = publicWidget.Widget.extend({
     selector: ".o_wechat_pay_jsapi",
     events: {
