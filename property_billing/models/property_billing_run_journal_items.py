@@ -203,7 +203,8 @@ class PropertyBillingRun(models.Model):
         - customer ranks: posting increases each partner's with its own
           query, and ``res.partner`` collects them here instead;
         - analytic items: posting checks that the community's analytic
-          account exists once per journal item; it is checked once here.
+          account exists once per journal item; it is checked once here;
+        - journal items: their state and number are written together.
         """
         moves = moves.with_context(**{BATCH_SEQUENCE_CONTEXT: True})
         sequence_gap = moves._fields["made_sequence_gap"]
@@ -225,3 +226,6 @@ class PropertyBillingRun(models.Model):
             ).action_post()
         self.env.add_to_compute(sequence_gap, moves)
         self.env["res.partner"]._apply_rank_increases(rank_increases)
+        # Computed now, a journal item's new state, number and label go out in
+        # one update, before a later query (advance payments) flushes the state alone.
+        moves.line_ids.flush_recordset(["parent_state", "move_name", "name"])

@@ -1,3 +1,5 @@
+import re
+import threading
 from datetime import date
 
 from odoo import Command
@@ -255,3 +257,51 @@ class TestInvoiceLines(PropertyBillingCommon):
         self.assertEqual([row[0] for row in self.env.cr.fetchall()], [False, False])
         numbers = sorted(moves.mapped("sequence_number"))
         self.assertEqual(numbers[1], numbers[0] + 1)
+
+    def test_journal_items_written_once_when_posted(self):
+        """Posting writes each journal item's state, number and label together."""
+        updates = []
+
+        def hook(cr, query, params, start, delay):
+            text = query.decode() if isinstance(query, bytes) else str(query)
+            if re.match(r'\s*UPDATE "account_move_line"', text):
+                updates.append(re.search(r"SET (.*?) FROM", text, re.S).group(1))
+
+        thread = threading.current_thread()
+        hooks = getattr(thread, "query_hooks", ())
+        thread.query_hooks = (*hooks, hook)
+        try:
+            run = self._bill()
+        finally:
+            thread.query_hooks = hooks
+        state_updates = [text for text in updates if '"parent_state"' in text]
+        # One update for the product lines, one for the receivable lines,
+        # whose label also changes; each sets the number with the state.
+        self.assertEqual(len(state_updates), 2)
+        for text in state_updates:
+            self.assertIn('"move_name"', text)
+        self.assertFalse(
+            [
+                text
+                for text in updates
+                if '"move_name"' in text and text not in state_updates
+            ]
+        )
+        self.env.cr.execute(
+            """
+            SELECT line.parent_state, line.move_name = move.name,
+                   line.display_type,
+                   line.display_type != 'payment_term'
+                       OR line.name = move.payment_reference
+              FROM account_move_line line
+              JOIN account_move move ON move.id = line.move_id
+             WHERE move.id IN %s
+            """,
+            [tuple(run.invoice_ids.ids)],
+        )
+        rows = self.env.cr.fetchall()
+        self.assertEqual(len(rows), 8)
+        for state, same_number, _display_type, label_ok in rows:
+            self.assertEqual(state, "posted")
+            self.assertTrue(same_number)
+            self.assertTrue(label_ok)
