@@ -47,3 +47,4 @@ from . import property_shared_cost
 from . import property_billing_charge_shared_cost
 from . import property_billing_run_shared_cost
 from . import property_meter_portal
+from . import property_billing_run_nothing_billed

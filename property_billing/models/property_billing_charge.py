@@ -127,3 +127,12 @@ class PropertyBillingCharge(models.Model):
                 f"{charge.unit_id.display_name} / {charge.fee_item_id.name} "
                 f"{charge.period_start} – {charge.period_end}"
             )
+
+    def _unlink_preview(self):
+        """Delete the preview charges among these, for the run that made them.
+
+        Billing users may not delete charges, because invoiced charges record
+        what was billed. A run still removes its own preview charges when it
+        previews again or leaves a charge out.
+        """
+        self.sudo().filtered(lambda charge: charge.state == "draft").unlink()

@@ -31,6 +31,10 @@ LEDGER_STATISTICS_CHUNKS = 20
 LEDGER_TABLES = ("account_move", "account_move_line", "account_analytic_line")
 # Runs over at least this many units go to the background.
 DEFAULT_BACKGROUND_THRESHOLD = 5000
+# Longest period a run may bill, in months, when the system parameter below is
+# not set. It is the longest billing cycle of a fee item.
+DEFAULT_MAX_PERIOD_MONTHS = 12
+MAX_PERIOD_MONTHS_PARAM = "property_billing.max_period_months"
 
 INVOICE_CONTEXT = {
     # Chatter messages and tracking values are most of the cost of creating
@@ -176,6 +180,13 @@ class PropertyBillingRun(models.Model):
     partner_done = fields.Integer(readonly=True, copy=False)
     progress = fields.Float(compute="_compute_progress")
     date_done = fields.Datetime(readonly=True, copy=False)
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Billed By",
+        readonly=True,
+        copy=False,
+        help="User who generated the invoices, shown as the bills' salesperson.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -271,6 +282,36 @@ class PropertyBillingRun(models.Model):
                         example_end=periods.month_end(run.period_start),
                     )
                 )
+            run._check_period_length()
+
+    def _check_period_length(self):
+        """Reject a period longer than the system parameter allows.
+
+        A mistyped year in the end date would otherwise post years of bills
+        to every owner at once.
+        """
+        self.ensure_one()
+        max_months = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(MAX_PERIOD_MONTHS_PARAM, DEFAULT_MAX_PERIOD_MONTHS)
+        )
+        months = periods.month_count(self.period_start, self.period_end)
+        if months > max_months:
+            raise ValidationError(
+                _(
+                    "The billing period %(start)s to %(end)s covers %(months)s "
+                    "months, more than the %(max)s months one run may bill: check "
+                    "the end date, or bill the period in several runs. An "
+                    "administrator can raise the limit in the system parameter "
+                    "%(param)s.",
+                    start=self.period_start,
+                    end=self.period_end,
+                    months=months,
+                    max=max_months,
+                    param=MAX_PERIOD_MONTHS_PARAM,
+                )
+            )
 
     @api.constrains("invoice_date", "due_date")
     def _check_due_date(self):
@@ -350,6 +391,7 @@ class PropertyBillingRun(models.Model):
         for run in self:
             run._check_can_bill()
             run._lock_community()
+            run.user_id = self.env.user
             run._prepare_preview()
             if run._use_background():
                 run.state = "running"
@@ -481,7 +523,9 @@ class PropertyBillingRun(models.Model):
         """
         self.ensure_one()
         Charge = self.env["property.billing.charge"]
-        Charge.search([("run_id", "=", self.id), ("state", "=", "draft")]).unlink()
+        Charge.search(
+            [("run_id", "=", self.id), ("state", "=", "draft")]
+        )._unlink_preview()
         self.error_ids.unlink()
         self.warning_ids.unlink()
         # A unit without an owner fails once per fee with the same message.
@@ -834,7 +878,7 @@ class PropertyBillingRun(models.Model):
                 for unit, unit_charges in charges.grouped("unit_id").items()
             ]
         )
-        charges.unlink()
+        charges._unlink_preview()
 
     def _invoice_charges(self, charges):
         """Create and post one invoice per billing partner for ``charges``."""
@@ -857,7 +901,7 @@ class PropertyBillingRun(models.Model):
             self.skipped_note = "\n".join(
                 filter(None, [self.skipped_note, self._format_skipped(skipped)])
             )
-            self.env["property.billing.charge"].browse(skipped_ids).unlink()
+            self.env["property.billing.charge"].browse(skipped_ids)._unlink_preview()
             charges = charges.browse([vals["charge_id"] for vals in to_bill])
         if not charges:
             return self.env["account.move"]
@@ -899,6 +943,7 @@ class PropertyBillingRun(models.Model):
             "currency_id": self.company_id.currency_id.id,
             "invoice_date": self.invoice_date,
             "invoice_origin": self.name,
+            "invoice_user_id": self._get_invoice_user().id,
             "property_billing_run_id": self.id,
             "property_community_id": community.id,
             "line_ids": [
@@ -936,6 +981,18 @@ class PropertyBillingRun(models.Model):
         else:
             vals["invoice_date_due"] = self.due_date
         return vals
+
+    def _get_invoice_user(self):
+        """Return the salesperson of the run's bills: the user who generated them.
+
+        Scheduled runs and the superuser give none, so owners never see
+        OdooBot as their contact.
+        """
+        self.ensure_one()
+        user = self.user_id
+        if not user or user._is_superuser() or user.share:
+            return self.env["res.users"]
+        return user
 
     def _subscribe_invoice_partners(self, moves):
         """Make each invoice's partner a follower of it, in one create.

@@ -20,5 +20,6 @@ from . import test_statement
 from . import test_arrears_import
 from . import test_shared_cost
 from . import test_run_warnings
+from . import test_run_nothing_billed
 from . import test_portal_meter
 from . import test_i18n_zh_cn

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import RecordCapturer, tagged
+from odoo.tests import RecordCapturer, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..models import property_billing_run
@@ -254,6 +254,24 @@ class TestBillingRun(PropertyBillingCommon):
         self.assertEqual(
             set(run.invoice_ids.mapped("invoice_date_due")), {date(2026, 5, 1)}
         )
+
+    def test_billing_user_previews_again(self):
+        clerk = new_test_user(
+            self.env,
+            login="preview_clerk",
+            groups="property_billing.property_billing_group_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        run = self._create_run(date(2026, 4, 1), date(2026, 4, 30)).with_user(clerk)
+        run.action_preview()
+        self.assertEqual(run.charge_count, 6)
+        # A second preview replaces the first one's charges.
+        run.action_preview()
+        self.assertEqual(run.charge_count, 6)
+        run.action_generate()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.invoice_count, 2)
 
 
 @tagged("post_install", "-at_install")

@@ -24,6 +24,11 @@ def add_months(day, months):
     return date(index // 12, index % 12 + 1, 1)
 
 
+def month_count(start, end):
+    """Count the calendar months that [start, end] touches, both included."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
 def is_whole_months(start, end):
     """Tell whether [start, end] starts on a 1st and ends on a month's last day."""
     return start.day == 1 and end == month_end(end) and start <= end
