@@ -85,7 +85,12 @@ class PropertyBillingRun(models.Model):
         )
 
     def _collect_metered_values(self, unit_fees):
-        """Compute one charge per unit fee from the readings of its unit's meters."""
+        """Compute one charge per unit fee from the readings of its unit's meters.
+
+        A unit fee that a live charge already bills for the run's period gets
+        no charge, because the run would skip it as already billed. Its
+        unbilled readings get a warning instead, and the next period bills them.
+        """
         charges = []
         errors = []
         if not unit_fees:
@@ -97,6 +102,7 @@ class PropertyBillingRun(models.Model):
             ]
         )
         by_unit_type = readings.grouped(lambda r: (r.unit_id, r.meter_type))
+        billed = self._get_billed_charges(unit_fees)
         without_readings = unit_fees.browse()
         for fee in unit_fees:
             fee_readings = by_unit_type.get(
@@ -105,6 +111,13 @@ class PropertyBillingRun(models.Model):
                 lambda r, fee=fee: r.date >= fee.date_start
                 and (not fee.date_end or r.date <= fee.date_end)
             )
+            billed_charge = billed.get((fee.unit_id.id, fee.fee_item_id.id))
+            if billed_charge:
+                if fee_readings:
+                    errors.append(
+                        self._get_next_period_warning(billed_charge, fee_readings)
+                    )
+                continue
             if not fee_readings:
                 without_readings |= fee
                 continue
@@ -122,6 +135,62 @@ class PropertyBillingRun(models.Model):
             charges.append(self._prepare_metered_charge(fee, fee_readings))
         errors += self._get_missing_reading_warnings(without_readings)
         return charges, errors
+
+    def _get_billed_charges(self, records):
+        """Return the live charges of the records' units and fee items in the period.
+
+        A charge matches as in ``_filter_billed``: same unit and fee item, and a
+        period that overlaps the run's.
+
+        :param records: unit fees, or metered charges of the run's period
+        :return: dict (unit id, fee item id) → the first live charge
+        :rtype: dict
+        """
+        charges = self.env["property.billing.charge"].search(
+            [
+                ("state", "=", "invoiced"),
+                ("unit_id", "in", records.unit_id.ids),
+                ("fee_item_id", "in", records.fee_item_id.ids),
+                ("period_start", "<=", self.period_end),
+                ("period_end", ">=", self.period_start),
+            ],
+            order="id",
+        )
+        billed = {}
+        for charge in charges:
+            billed.setdefault((charge.unit_id.id, charge.fee_item_id.id), charge)
+        return billed
+
+    def _get_next_period_warning(self, billed_charge, readings):
+        """Return the warning for unbilled readings of a period already billed.
+
+        NOTE: the message says the next period bills the readings, which is
+        false for a unit fee that ends in this period: later runs skip it.
+
+        :param billed_charge: the live charge of the same unit, fee item and
+            period
+        :param readings: readings that no live charge bills
+        :return: warning values
+        :rtype: dict
+        """
+        return {
+            "warning": True,
+            "unit_id": billed_charge.unit_id.id,
+            "meter_id": readings.meter_id[:1].id,
+            "fee_item_id": billed_charge.fee_item_id.id,
+            "message": _(
+                "Unit %(unit)s: fee %(fee)s for %(period)s is already billed on "
+                "%(invoice)s. The unbilled readings of %(dates)s (%(readings)s) "
+                "are left out of this run, and the run for the next period "
+                "bills them.",
+                unit=billed_charge.unit_id.code,
+                fee=billed_charge.fee_item_id.name,
+                period=self._get_period_text(),
+                invoice=billed_charge.move_id.name,
+                dates=self._format_reading_dates(readings),
+                readings="; ".join(self._get_reading_lines(readings)),
+            ),
+        }
 
     def _get_missing_reading_warnings(self, unit_fees):
         """Explain, as run warnings, why these metered unit fees bill nothing.
@@ -344,6 +413,9 @@ class PropertyBillingRun(models.Model):
             )
         return lines
 
+    def _format_reading_dates(self, readings):
+        return ", ".join(str(day) for day in sorted(set(readings.mapped("date"))))
+
     def _format_price(self, value, currency):
         """Format a price or amount with the currency's decimals, or more when
         the value has them, as for 0.538/kWh."""
@@ -410,6 +482,7 @@ class PropertyBillingRun(models.Model):
                     ("date_end", ">=", self.period_start),
                 ]
             )
+            billed = self._get_billed_charges(item_fees)
             parts_by_fee = defaultdict(list)
             for meter, meter_readings in readings.grouped("meter_id").items():
                 sharing = all_fees.filtered(
@@ -438,6 +511,18 @@ class PropertyBillingRun(models.Model):
                         }
                     )
                     continue
+                billed_fees = sharing.browse(
+                    [fee.id for fee in sharing if (fee.unit_id.id, item.id) in billed]
+                )
+                if billed_fees:
+                    # Billing the other units would mark the readings billed, so
+                    # the units billed already would never pay their part.
+                    errors.append(
+                        self._get_shared_next_period_warning(
+                            item, meter_readings, billed_fees
+                        )
+                    )
+                    continue
                 error, shares = self._allocate_meter(item, meter_readings, sharing)
                 if error:
                     errors.append(error)
@@ -458,6 +543,29 @@ class PropertyBillingRun(models.Model):
                     continue
                 charges.append(self._prepare_shared_charge(fee, parts))
         return charges, errors
+
+    def _get_shared_next_period_warning(self, item, readings, billed_fees):
+        """Return the warning for a common meter's unbilled readings in a
+        period already billed to some of the units sharing it."""
+        meter = readings.meter_id
+        return {
+            "warning": True,
+            "meter_id": meter.id,
+            "fee_item_id": item.id,
+            "message": _(
+                "Common meter %(meter)s: fee %(fee)s for %(period)s is already "
+                "billed to %(count)s of the units sharing its cost (%(units)s). "
+                "Its unbilled readings of %(dates)s (%(readings)s) are left out "
+                "of this run, and the run for the next period bills them.",
+                meter=meter.serial_number,
+                fee=item.name,
+                period=self._get_period_text(),
+                count=len(billed_fees),
+                units=", ".join(sorted(billed_fees.unit_id.mapped("code"))[:10]),
+                dates=self._format_reading_dates(readings),
+                readings="; ".join(self._get_reading_lines(readings)),
+            ),
+        }
 
     def _allocate_meter(self, item, readings, sharing):
         """Price a common meter's consumption and split it over ``sharing``.
@@ -571,6 +679,54 @@ class PropertyBillingRun(models.Model):
     # ------------------------------------------------------------
     # INVOICING
     # ------------------------------------------------------------
+
+    def _invoice_charges(self, charges):
+        """Leave out metered charges of a period billed since the preview.
+
+        Another run may bill a unit's fee for the period between this run's
+        preview and its invoicing. A preview charge with readings that run did
+        not bill is then deleted and named in a warning, rather than counted as
+        already billed, and the next period bills those readings.
+        """
+        left_out = self._leave_out_billed_periods(charges)
+        return super()._invoice_charges(charges - left_out)
+
+    def _leave_out_billed_periods(self, charges):
+        """Delete the metered charges of a billed period that bill unbilled
+        readings, and add a warning for each.
+
+        Charges of common meters are left to ``_filter_billed``, because the
+        other units' parts of the same readings may still be billed.
+
+        :return: the charges deleted
+        """
+        metered = charges.filtered(
+            lambda charge: charge.meter_reading_ids
+            and not charge.fee_item_id.is_shared_cost
+        )
+        if not metered:
+            return charges.browse()
+        billed = self._get_billed_charges(metered)
+        left_out = charges.browse()
+        warning_vals = []
+        for charge in metered:
+            billed_charge = billed.get((charge.unit_id.id, charge.fee_item_id.id))
+            if not billed_charge:
+                continue
+            unbilled = charge.meter_reading_ids.filtered(
+                lambda r: "invoiced" not in r.charge_ids.mapped("state")
+            )
+            if not unbilled:
+                # Its readings are billed already, so _filter_billed skips it.
+                continue
+            vals = self._get_next_period_warning(billed_charge, unbilled)
+            del vals["warning"]
+            warning_vals.append(dict(vals, run_id=self.id))
+            left_out |= charge
+        if left_out:
+            self.env["property.billing.run.warning"].create(warning_vals)
+            left_out.unlink()
+        return left_out
 
     def _filter_billed(self, charge_vals):
         """Skip charges whose readings a live charge of the same unit bills.

@@ -242,6 +242,32 @@ class PropertyMeter(models.Model):
             value=format(value, "g"),
         )
 
+    def _get_local_today(self):
+        """Return today's date in the time zone of the meter's community."""
+        self.ensure_one()
+        tz = self.community_id.tz or self.env.context.get("tz")
+        return fields.Date.context_today(self.with_context(tz=tz))
+
+    def _check_reading_date(self, date):
+        """Check that a reading of this meter is not dated in the future.
+
+        :return: an error message, or False when the date can be saved
+        """
+        self.ensure_one()
+        today = self._get_local_today()
+        if date <= today:
+            return False
+        return _(
+            "Reading of meter %(meter)s on %(date)s is dated in the future: "
+            "today is %(today)s in the time zone of community %(community)s "
+            "(%(tz)s). Enter the day the meter was read.",
+            meter=self.serial_number,
+            date=date,
+            today=today,
+            community=self.community_id.display_name,
+            tz=self.community_id.tz,
+        )
+
     def _check_new_reading(self, date, value, rollover=False):
         """Check a value about to be entered for this meter.
 

@@ -1,6 +1,6 @@
 import base64
 
-from odoo import _, fields, models
+from odoo import _, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.mimetypes import guess_mimetype
 
@@ -69,8 +69,7 @@ class PropertyMeter(models.Model):
         :return: an error message, or False when the value can be saved
         """
         self.ensure_one()
-        today = fields.Date.context_today(self)
-        if date > today:
+        if date > self._get_local_today():
             return _(
                 "The reading date %(date)s is in the future: enter the day you "
                 "read the meter.",

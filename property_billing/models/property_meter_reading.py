@@ -171,6 +171,19 @@ class PropertyMeterReading(models.Model):
             )
 
     # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("meter_id", "date")
+    def _check_date_not_future(self):
+        # The entry screen, the import and the portal check the date first and
+        # list every bad line. This constraint covers the reading form and RPC.
+        for reading in self:
+            error = reading.meter_id._check_reading_date(reading.date)
+            if error:
+                raise ValidationError(error)
+
+    # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
 

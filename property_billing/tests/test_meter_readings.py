@@ -1,8 +1,10 @@
 import base64
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .meter_common import MeterBillingCommon
 
@@ -238,3 +240,100 @@ class TestMeterReadings(MeterBillingCommon):
         later = self._read(self.meter_1, date(2026, 5, 25), 30)
         self.assertEqual(later.consumption, 18)
         self.assertEqual(later.state, "confirmed")
+
+
+# 20:00 UTC on 2026-12-05 is already 2026-12-06 in Asia/Shanghai, the time zone
+# of the test community, so the tests below check which day counts as today.
+LATE_EVENING_UTC = "2026-12-05 20:00:00"
+FUTURE_MESSAGE = (
+    "Reading of meter %s on 2026-12-07 is dated in the future: today is "
+    "2026-12-06 in the time zone of community Sunshine Garden (Asia/Shanghai). "
+    "Enter the day the meter was read."
+)
+
+
+@tagged("post_install", "-at_install")
+class TestFutureReadingDate(MeterBillingCommon):
+    """Staff cannot enter a reading dated after today in the community's zone."""
+
+    def _entry(self, day):
+        wizard = self.env["property.meter.reading.entry"].create(
+            {
+                "community_id": self.community.id,
+                "building_id": self.building_1.id,
+                "date": day,
+            }
+        )
+        wizard.action_load()
+        wizard.line_ids.filtered(lambda line: line.meter_id == self.meter_1).value = 131
+        wizard.line_ids.filtered(lambda line: line.meter_id == self.meter_2).value = 112
+        return wizard
+
+    @freeze_time(LATE_EVENING_UTC)
+    def test_entry_rejects_future_date(self):
+        wizard = self._entry(date(2026, 12, 7))
+        with self.assertRaises(UserError) as caught:
+            wizard.action_save()
+        self.assertEqual(
+            caught.exception.args[0],
+            FUTURE_MESSAGE % "W-1-101" + "\n" + FUTURE_MESSAGE % "W-1-102",
+        )
+        self.assertFalse(self.meter_1.reading_ids)
+        self.assertFalse(self.meter_2.reading_ids)
+        self.assertEqual(self.meter_1.last_value, 100)
+
+    @freeze_time(LATE_EVENING_UTC)
+    def test_entry_accepts_community_today(self):
+        self._entry(date(2026, 12, 6)).action_save()
+        self.assertEqual(self.meter_1.reading_ids.date, date(2026, 12, 6))
+        self.assertEqual(self.meter_1.reading_ids.state, "confirmed")
+        self.assertEqual(self.meter_1.last_value, 131)
+
+    @freeze_time(LATE_EVENING_UTC)
+    def test_form_rejects_future_date(self):
+        form = Form(self.env["property.meter.reading"])
+        form.meter_id = self.meter_1
+        form.date = date(2026, 12, 7)
+        form.value = 131
+        with self.assertRaises(ValidationError) as caught:
+            form.save()
+        self.assertEqual(caught.exception.args[0], FUTURE_MESSAGE % "W-1-101")
+        self.assertFalse(self.meter_1.reading_ids)
+
+        reading = self._read(self.meter_1, date(2026, 12, 6), 131, confirm=False)
+        with self.assertRaises(ValidationError) as caught:
+            reading.date = date(2026, 12, 7)
+        self.assertEqual(caught.exception.args[0], FUTURE_MESSAGE % "W-1-101")
+
+    @freeze_time(LATE_EVENING_UTC)
+    def test_import_rejects_future_date(self):
+        wizard = self.env["property.meter.reading.import"].create(
+            {
+                "community_id": self.community.id,
+                "file": base64.b64encode(
+                    b"serial,value,date\n"
+                    b"W-1-101,131,2026-12-06\n"
+                    b"W-1-101,140,2026-12-07\n"
+                    b"W-1-102,112,2026-12-07\n"
+                ),
+                "filename": "readings.csv",
+                "date": date(2026, 12, 6),
+            }
+        )
+        wizard.action_import()
+        self.assertEqual(wizard.state, "error")
+        self.assertEqual(wizard.line_ids.mapped("line_number"), [3, 4])
+        self.assertEqual(
+            wizard.line_ids.mapped("message"),
+            [FUTURE_MESSAGE % "W-1-101", FUTURE_MESSAGE % "W-1-102"],
+        )
+        self.assertFalse(self.env["property.meter.reading"].search_count([]))
+
+    @freeze_time(LATE_EVENING_UTC)
+    def test_portal_uses_community_today(self):
+        self.assertFalse(self.meter_1._check_portal_reading(date(2026, 12, 6), 120))
+        self.assertEqual(
+            self.meter_1._check_portal_reading(date(2026, 12, 7), 120),
+            "The reading date 2026-12-07 is in the future: enter the day you "
+            "read the meter.",
+        )

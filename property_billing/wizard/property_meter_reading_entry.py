@@ -91,7 +91,8 @@ class PropertyMeterReadingEntry(models.TransientModel):
             error
             for line in lines
             if (
-                error := line.meter_id._check_new_reading(
+                error := line.meter_id._check_reading_date(self.date)
+                or line.meter_id._check_new_reading(
                     self.date, line.value, line.is_rollover
                 )
             )

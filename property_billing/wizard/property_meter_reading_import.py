@@ -183,6 +183,7 @@ class PropertyMeterReadingImport(models.TransientModel):
                     message = meter._get_reading_error(error, day, row.value, previous)
             else:
                 message = meter._check_new_reading(day, row.value, row.rollover)
+            message = message or meter._check_reading_date(day)
             if message:
                 errors.append((row.line, row.serial, message))
             seen[(meter.id, "last")] = row.value
