@@ -122,8 +122,8 @@ if ! summary="$(pb_odoo shell --addons-path "$PB_ADDONS_PATH" -d "$DB" --no-http
     tail -n 20 "$SHELL_LOG" >&2
     die "the demo billing run failed (above; full log in $SHELL_LOG)."
 fi
-owner_login="$(sed -n 's/^OWNER_LOGIN=//p' <<<"$summary")"
-grep -v '^OWNER_LOGIN=' <<<"$summary"
+owner_logins="$(sed -n 's/^OWNER_LOGINS=//p' <<<"$summary")"
+grep -v '^OWNER_LOGINS=' <<<"$summary"
 
 # WeChat Pay has no sandbox: the demo offers it through the local emulator,
 # which generates new keys at each start and stops with Odoo.
@@ -157,7 +157,7 @@ cat <<EOF
 
 Odoo is starting on http://localhost:$HTTP_PORT (database $DB); stop it with Ctrl+C.
   back office:  login admin, password admin
-  owner portal: login $owner_login, password owner
+  owner portal: logins ${owner_logins//,/, }, each with password owner
 $wechat_lines
 
 EOF

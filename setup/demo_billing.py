@@ -1,8 +1,9 @@
 """Bill the demo community for the current month, for setup/demo.sh.
 
 Runs inside `odoo shell`, which provides `env`, and prints a summary of the
-billing run on stdout. When a run of the same month is already done, it reports
-that run instead of billing twice. Exits with status 3 when the demo data is
+billing run on stdout, then the demo owners' portal logins on a last line
+`OWNER_LOGINS=owner,owner2,owner3`. When a run of the same month is already
+done, it reports that run instead of billing twice. Exits with status 3 when the demo data is
 missing and 4 when the run does not end in state "done".
 """
 
@@ -13,7 +14,12 @@ from odoo.tools import format_amount
 
 from odoo.addons.property_billing.tools import periods
 
-DEMO_XMLIDS = ("property_billing.demo_community", "property_billing.demo_owner_user")
+OWNER_USER_XMLIDS = (
+    "property_billing.demo_owner_user",
+    "property_billing.demo_owner_user_2",
+    "property_billing.demo_owner_user_3",
+)
+DEMO_XMLIDS = ("property_billing.demo_community", *OWNER_USER_XMLIDS)
 
 
 def bill_demo_community(env):
@@ -28,7 +34,7 @@ def bill_demo_community(env):
         )
         sys.exit(3)
     community = records["property_billing.demo_community"]
-    owner_user = records["property_billing.demo_owner_user"]
+    owner_users = [records[xmlid] for xmlid in OWNER_USER_XMLIDS]
 
     enable_demo_payments(env, community.company_id)
     today = fields.Date.context_today(community)
@@ -72,7 +78,8 @@ def bill_demo_community(env):
     print(f"  invoices created: {run.invoice_count}")
     total = format_amount(env, run.amount_total, run.currency_id)
     print(f"  total amount:     {total}")
-    print(f"OWNER_LOGIN={owner_user.login}")
+    # Read by setup/demo.sh, which prints the logins after the summary.
+    print("OWNER_LOGINS=" + ",".join(user.login for user in owner_users))
 
 
 def enable_demo_payments(env, company):

@@ -55,25 +55,46 @@ class PropertyNotificationRule(models.Model):
         "SMS send the subject only.",
     )
 
-    @api.depends("stage", "days")
+    @api.depends("stage", "days", "max_count")
     def _compute_display_name(self):
         stages = dict(self._fields["stage"]._description_selection(self.env))
         for rule in self:
+            stage = stages.get(rule.stage)
             if rule.stage in ("before_due", "package_end"):
-                rule.display_name = _(
-                    "%(stage)s: %(days)s days",
-                    stage=stages.get(rule.stage),
-                    days=rule.days,
+                rule.display_name = (
+                    _("%(stage)s: 1 day", stage=stage)
+                    if rule.days == 1
+                    else _("%(stage)s: %(days)s days", stage=stage, days=rule.days)
                 )
             elif rule.stage == "after_due":
-                rule.display_name = _(
-                    "%(stage)s: every %(days)s days, at most %(count)s times",
-                    stage=stages.get(rule.stage),
-                    days=rule.days,
-                    count=rule.max_count,
-                )
+                rule.display_name = rule._get_after_due_name(stage)
             else:
-                rule.display_name = stages.get(rule.stage)
+                rule.display_name = stage
+
+    def _get_after_due_name(self, stage):
+        # One whole message per singular and plural case, so that each
+        # language can word them as it needs.
+        self.ensure_one()
+        if self.days == 1 and self.max_count == 1:
+            return _("%(stage)s: every day, at most once", stage=stage)
+        if self.days == 1:
+            return _(
+                "%(stage)s: every day, at most %(count)s times",
+                stage=stage,
+                count=self.max_count,
+            )
+        if self.max_count == 1:
+            return _(
+                "%(stage)s: every %(days)s days, at most once",
+                stage=stage,
+                days=self.days,
+            )
+        return _(
+            "%(stage)s: every %(days)s days, at most %(count)s times",
+            stage=stage,
+            days=self.days,
+            count=self.max_count,
+        )
 
     @api.constrains("stage", "days", "max_count")
     def _check_days(self):

@@ -49,7 +49,7 @@ class PropertyCollectionReport(models.Model):
         help="Paid on or before the last day of the charge's period.",
     )
     collected_later = fields.Monetary(
-        string="Collected Since",
+        string="Collected After Period",
         readonly=True,
         help="Paid after the charge's period, up to the report date.",
     )

@@ -170,6 +170,30 @@ class NotificationCommon(PropertyBillingCommon):
 
 @tagged("post_install", "-at_install")
 class TestNotificationReminders(NotificationCommon):
+    def test_rule_names_count_days(self):
+        self.assertEqual(
+            self.rules.mapped("display_name"),
+            [
+                "Before the Due Date: 7 days",
+                "Before the Due Date: 1 day",
+                "On the Due Date",
+                "After the Due Date: every 7 days, at most 3 times",
+                "Payment Received",
+            ],
+        )
+        after_due = self.rules[3]
+        cases = [
+            ({"days": 1}, "After the Due Date: every day, at most 3 times"),
+            ({"max_count": 1}, "After the Due Date: every day, at most once"),
+            ({"days": 7}, "After the Due Date: every 7 days, at most once"),
+        ]
+        for values, name in cases:
+            with self.subTest(values=values):
+                after_due.write(values)
+                self.assertEqual(after_due.display_name, name)
+        self.rules[1].stage = "package_end"
+        self.assertEqual(self.rules[1].display_name, "Before a Package Ends: 1 day")
+
     def test_seven_days_before_sent_once(self):
         # 24 March 10:00 in Shanghai: the bill is due in 7 days.
         now = datetime(2026, 3, 24, 2, 0)

@@ -4,6 +4,7 @@ import math
 from odoo import _, fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+from odoo.tools import format_amount
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -109,7 +110,8 @@ class PropertyRefundPortal(CustomerPortal):
             )
             return request.redirect("/my/refunds")
         error = None
-        if request.httprequest.method == "POST":
+        unavailable = self._get_refund_unavailable_reason(bill_sudo)
+        if request.httprequest.method == "POST" and not unavailable:
             try:
                 refund = self._create_refund_request(bill_sudo, post)
             except UserError as failure:
@@ -128,10 +130,35 @@ class PropertyRefundPortal(CustomerPortal):
                 ._fields["reason"]
                 ._description_selection(request.env),
                 "error": error,
+                "unavailable": unavailable,
                 "post": post,
             }
         )
         return request.render("property_billing_refund.portal_my_refund_new", values)
+
+    def _get_refund_unavailable_reason(self, bill_sudo):
+        """Return why nothing of ``bill_sudo`` can be refunded, or None.
+
+        The bill page offers no refund link then, but the form can still be
+        opened by its URL.
+        """
+        currency = bill_sudo.company_currency_id
+        if currency.is_zero(bill_sudo.property_amount_paid):
+            return _(
+                "Bill %(bill)s has no payment yet, so there is nothing to refund.",
+                bill=bill_sudo.name,
+            )
+        if currency.is_zero(bill_sudo.property_amount_refundable):
+            return _(
+                "The %(paid)s paid on bill %(bill)s is already refunded or "
+                "requested back, so nothing is left to refund: follow your "
+                "requests under Refund Requests.",
+                paid=format_amount(
+                    request.env, bill_sudo.property_amount_paid, currency
+                ),
+                bill=bill_sudo.name,
+            )
+        return None
 
     def _parse_refund_amount(self, value):
         """Return the amount typed in the form, 0.0 when it is left empty.

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .property_refund_request import OPEN_STATES
+from .property_refund_request import OPEN_STATES, RESERVING_STATES
 
 
 class AccountMove(models.Model):
@@ -27,6 +27,13 @@ class AccountMove(models.Model):
         currency_field="company_currency_id",
         help="Payments and bank statement lines reconciled with the bill. "
         "Credit notes, refunds included, are not money paid.",
+    )
+    property_amount_refundable = fields.Monetary(
+        string="Left to Refund",
+        compute="_compute_property_amount_refundable",
+        currency_field="company_currency_id",
+        help="Paid by the owner less the amounts of the bill's refund requests "
+        "that are submitted, approved, refunding, refunded or failed.",
     )
     property_refund_credit_note_ids = fields.One2many(
         comodel_name="account.move",
@@ -100,6 +107,24 @@ class AccountMove(models.Model):
         rows = self.env.cr.fetchall()
         currencies = {move.id: move.company_currency_id for move in self}
         return {move_id: currencies[move_id].round(amount) for move_id, amount in rows}
+
+    @api.depends(
+        "amount_residual",
+        "property_refund_request_ids.state",
+        "property_refund_request_ids.amount",
+    )
+    def _compute_property_amount_refundable(self):
+        paid = self._get_property_paid_amounts()
+        for move in self:
+            reserved = sum(
+                request.amount
+                for request in move.sudo().property_refund_request_ids
+                if request.state in RESERVING_STATES
+            )
+            move.property_amount_refundable = max(
+                move.company_currency_id.round(paid.get(move.id, 0.0) - reserved),
+                0.0,
+            )
 
     @api.depends("property_refund_request_ids.state")
     def _compute_property_refund_open(self):

@@ -371,12 +371,13 @@ class PropertyRefundRequest(models.Model):
                             fields=", ".join(sorted(extra)),
                         )
                     )
-        # The portal names a request only once it is submitted, so that a
-        # refused attempt, rolled back, uses no number of the sequence.
-        name_later = self.env.context.get("property_refund_name_later")
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = _("New") if name_later else self._get_next_name()
+        # The portal numbers a request only once it is submitted, so that a
+        # refused attempt, rolled back, uses no number of the sequence. Until
+        # then it keeps the placeholder name "/".
+        if not self.env.context.get("property_refund_name_later"):
+            for vals in vals_list:
+                if vals.get("name", "/") == "/":
+                    vals["name"] = self._get_next_name()
         requests = super().create(vals_list)
         requests._check_bill()
         return requests
@@ -443,15 +444,25 @@ class PropertyRefundRequest(models.Model):
     @api.constrains("amount")
     def _check_amount(self):
         for request in self:
-            if request.currency_id.compare_amounts(request.amount, 0.0) < 0:
+            if request.currency_id.compare_amounts(request.amount, 0.0) >= 0:
+                continue
+            if not request._is_numbered():
                 raise ValidationError(
                     _(
-                        "The amount of refund request %(request)s is negative "
-                        "(%(amount)s): enter a positive amount.",
-                        request=request.name,
-                        amount=request.amount,
+                        "The amount to refund is negative (%(amount)s): enter "
+                        "a positive amount, or leave it empty for the amount "
+                        "our refund policy proposes.",
+                        amount=request._format(request.amount),
                     )
                 )
+            raise ValidationError(
+                _(
+                    "The amount of refund request %(request)s is negative "
+                    "(%(amount)s): enter a positive amount.",
+                    request=request.name,
+                    amount=request._format(request.amount),
+                )
+            )
 
     # ------------------------------------------------------------
     # HELPERS
@@ -462,6 +473,16 @@ class PropertyRefundRequest(models.Model):
             self.env["ir.sequence"].sudo().next_by_code("property.refund.request")
             or "/"
         )
+
+    def _is_numbered(self):
+        """Tell whether the request has its number from the sequence.
+
+        A request that an owner creates on the portal keeps the placeholder
+        name "/" until it passes its checks, so the errors it raises until
+        then are worded for the owner and do not name it.
+        """
+        self.ensure_one()
+        return self.name != "/"
 
     def _is_staff(self):
         return self.env.su or self.env.user.has_group(
@@ -627,7 +648,16 @@ class PropertyRefundRequest(models.Model):
     def _check_within_limits(self, amount):
         """Raise unless ``amount`` fits in what can still be refunded."""
         self.ensure_one()
+        for_owner = not self._is_numbered()
         if self.currency_id.compare_amounts(amount, 0.0) <= 0:
+            if for_owner:
+                raise UserError(
+                    _(
+                        "There is no amount to refund: enter the amount, or "
+                        "the last day you used the service so that our "
+                        "refund policy proposes an amount."
+                    )
+                )
             raise UserError(
                 _(
                     "Refund request %(request)s has no amount to refund: enter "
@@ -637,6 +667,20 @@ class PropertyRefundRequest(models.Model):
                 )
             )
         if self.currency_id.compare_amounts(amount, self.amount_refundable) > 0:
+            if for_owner:
+                raise UserError(
+                    _(
+                        "You asked for %(amount)s but at most %(maximum)s can "
+                        "still be refunded on bill %(bill)s (paid %(paid)s, "
+                        "already refunded or requested %(reserved)s): lower "
+                        "the amount.",
+                        amount=self._format(amount),
+                        maximum=self._format(self.amount_refundable),
+                        bill=self.move_id.name,
+                        paid=self._format(self.amount_paid),
+                        reserved=self._format(self.amount_reserved),
+                    )
+                )
             raise UserError(
                 _(
                     "Refund request %(request)s asks for %(amount)s but at most "
@@ -652,6 +696,17 @@ class PropertyRefundRequest(models.Model):
             )
         lines_paid = self.currency_id.round(sum(self._get_line_paid_amounts().values()))
         if self.currency_id.compare_amounts(amount, lines_paid) > 0:
+            if for_owner:
+                raise UserError(
+                    _(
+                        "You asked for %(amount)s but the lines you ticked "
+                        "were paid %(paid)s: tick more lines of bill "
+                        "%(bill)s, or lower the amount.",
+                        amount=self._format(amount),
+                        paid=self._format(lines_paid),
+                        bill=self.move_id.name,
+                    )
+                )
             raise UserError(
                 _(
                     "Refund request %(request)s asks for %(amount)s but its "
@@ -672,6 +727,16 @@ class PropertyRefundRequest(models.Model):
     def _check_policy_allows(self):
         self.ensure_one()
         policy = self.policy_id
+        for_owner = not self._is_numbered()
+        if not policy and for_owner:
+            raise UserError(
+                _(
+                    "%(fees)s on bill %(bill)s cannot be refunded online: "
+                    "contact the property office.",
+                    fees=", ".join(self.fee_item_ids.mapped("name")) or _("The fees"),
+                    bill=self.move_id.name,
+                )
+            )
         if not policy:
             raise UserError(
                 _(
@@ -693,6 +758,18 @@ class PropertyRefundRequest(models.Model):
             )
         end = self.window_end_date
         if end and self._get_today() > end and not self.window_override:
+            if for_owner:
+                raise UserError(
+                    _(
+                        "The refund window of bill %(bill)s closed on %(date)s, "
+                        "%(days)s days after its last payment on %(paid)s: "
+                        "contact the property office, which can reopen it.",
+                        bill=self.move_id.name,
+                        date=end,
+                        days=policy.window_days,
+                        paid=self.last_payment_date,
+                    )
+                )
             raise UserError(
                 _(
                     "The refund window of bill %(bill)s closed on %(date)s "
@@ -756,6 +833,13 @@ class PropertyRefundRequest(models.Model):
                     bill=self.move_id.name,
                     currency=self.move_id.currency_id.name,
                     company_currency=self.currency_id.name,
+                )
+            )
+        if self.currency_id.is_zero(self.amount_paid) and not self._is_numbered():
+            raise UserError(
+                _(
+                    "Bill %(bill)s has no payment yet, so there is nothing to refund.",
+                    bill=self.move_id.name,
                 )
             )
         if self.currency_id.is_zero(self.amount_paid):

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from lxml import html
@@ -10,6 +10,10 @@ from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from .common import RefundCommon
+
+# The period of the extra bills: a second bill of unit A for the period of
+# bill A would bill its charge twice.
+LAST_YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 
 
 @tagged("post_install", "-at_install")
@@ -186,12 +190,17 @@ class TestPortalRefund(RefundCommon, HttpCase):
         )
         self.assertIn("The reason bogus is not one of the listed reasons", error)
         # Refused by the amount check after the request was created: it is
-        # rolled back and named as a new request, without a number.
+        # rolled back, and the message names no request, since it has no
+        # number yet.
         error = self._form_error(
             self._post_form(self.bill_a, amount="1300.00", reason="other")
         )
-        self.assertIn("Refund request New asks for 1,300.00", error)
-        self.assertNotIn("RFD/", error)
+        self.assertEqual(
+            error,
+            f"You asked for 1,300.00 but at most 1,200.00 can still be refunded "
+            f"on bill {self.bill_a.name} (paid 1,200.00, already refunded or "
+            f"requested 0.00): lower the amount.",
+        )
         self.assertFalse(self._requests_of(self.bill_a))
         sequence.invalidate_recordset(["number_next_actual"])
         self.assertEqual(sequence.number_next_actual, next_number)
@@ -203,6 +212,103 @@ class TestPortalRefund(RefundCommon, HttpCase):
         self.assertEqual(request.amount, 100.00)
         self.assertTrue(request.name.endswith(f"/{next_number:05d}"), request.name)
         self.assertIn(request.name, request.late_fee_hold_id.reason)
+
+    def test_owner_errors_name_no_request(self):
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        error = self._form_error(
+            self._post_form(self.bill_a, amount="-100", reason="other")
+        )
+        self.assertEqual(
+            error,
+            "The amount to refund is negative (-100.00): enter a positive "
+            "amount, or leave it empty for the amount our refund policy proposes.",
+        )
+        error = self._form_error(self._post_form(self.bill_a, reason="other"))
+        self.assertEqual(
+            error,
+            "There is no amount to refund: enter the amount, or the last day "
+            "you used the service so that our refund policy proposes an amount.",
+        )
+        self.assertFalse(self._requests_of(self.bill_a))
+
+    def test_owner_errors_send_to_office(self):
+        late_bill = self._create_bill(self.unit_a, 1200.00, period=LAST_YEAR)
+        paid_on = fields.Date.today() - timedelta(days=45)
+        self._pay(late_bill, 1200.00, paid_on)
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        error = self._form_error(
+            self._post_form(late_bill, amount="100.00", reason="other")
+        )
+        self.assertEqual(
+            error,
+            f"The refund window of bill {late_bill.name} closed on "
+            f"{paid_on + timedelta(days=30)}, 30 days after its last payment on "
+            f"{paid_on}: contact the property office, which can reopen it.",
+        )
+        self.policy.unlink()
+        error = self._form_error(
+            self._post_form(self.bill_a, amount="100.00", reason="other")
+        )
+        self.assertEqual(
+            error,
+            f"Yearly Management Package on bill {self.bill_a.name} cannot be "
+            "refunded online: contact the property office.",
+        )
+        self.assertFalse(self._requests_of(self.bill_a))
+        self.assertFalse(self._requests_of(late_bill))
+
+    def _unavailable_notice(self, page):
+        notices = page.xpath("//div[contains(@class, 'o_property_refund_unavailable')]")
+        self.assertEqual(len(notices), 1)
+        return " ".join(notices[0].text_content().split())
+
+    def test_unpaid_bill_offers_no_refund(self):
+        unpaid = self._create_bill(self.unit_a, 300.00, period=LAST_YEAR)
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page(f"/my/invoices/{unpaid.id}")
+        self.assertFalse(page.xpath("//a[contains(@class, 'o_property_refund_link')]"))
+
+        response, page = self._page(f"/my/refunds/new/{unpaid.id}")
+        self.assertEqual(urlsplit(response.url).path, f"/my/refunds/new/{unpaid.id}")
+        self.assertFalse(page.xpath("//form[@method='post']//input[@name='amount']"))
+        self.assertEqual(
+            self._unavailable_notice(page),
+            f"Bill {unpaid.name} has no payment yet, so there is nothing to "
+            "refund. Back to the bill",
+        )
+
+        response = self._post_form(unpaid, amount="50.00", reason="other")
+        page = html.fromstring(response.content)
+        self.assertIn("has no payment yet", self._unavailable_notice(page))
+        self.assertFalse(
+            page.xpath("//div[contains(@class, 'o_property_refund_error')]")
+        )
+        self.assertFalse(self._requests_of(unpaid))
+
+    def test_claimed_bill_offers_no_refund(self):
+        request = self._new_request(self.bill_a, amount=1200.00)
+        request.action_submit()
+        self.authenticate("refund_owner_a", "refund_owner_a")
+        _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
+        self.assertFalse(page.xpath("//a[contains(@class, 'o_property_refund_link')]"))
+        self.assertEqual(self.bill_a.property_amount_refundable, 0.0)
+
+        _response, page = self._page(f"/my/refunds/new/{self.bill_a.id}")
+        self.assertFalse(page.xpath("//form[@method='post']//input[@name='amount']"))
+        self.assertEqual(
+            self._unavailable_notice(page),
+            f"The ¥ 1,200.00 paid on bill {self.bill_a.name} is already refunded "
+            "or requested back, so nothing is left to refund: follow your "
+            "requests under Refund Requests. Back to the bill",
+        )
+        self._post_form(self.bill_a, amount="10.00", reason="other")
+        self.assertEqual(self._requests_of(self.bill_a), request)
+
+        # Cancelling the request frees the amount again.
+        request.action_cancel()
+        _response, page = self._page(f"/my/invoices/{self.bill_a.id}")
+        links = page.xpath("//a[contains(@class, 'o_property_refund_link')]/@href")
+        self.assertEqual(links, [f"/my/refunds/new/{self.bill_a.id}"])
 
     def test_property_page_links_to_refunds(self):
         self.authenticate("refund_owner_a", "refund_owner_a")

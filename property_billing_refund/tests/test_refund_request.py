@@ -22,6 +22,26 @@ class TestRefundRequest(RefundCommon):
     # AMOUNTS
     # ------------------------------------------------------------
 
+    def test_negative_amount_names_request(self):
+        with self.assertRaises(ValidationError) as caught:
+            self._new_request(self.bill, amount=-5.00, name="RFD/TEST/1")
+        self.assertEqual(
+            str(caught.exception),
+            "The amount of refund request RFD/TEST/1 is negative (-5.00): enter "
+            "a positive amount.",
+        )
+
+    def test_unpaid_bill_asks_staff_for_payment(self):
+        unpaid = self._create_bill(self.unit_b, 300.00)
+        request = self._new_request(unpaid, amount=50.00)
+        with self.assertRaises(UserError) as caught:
+            request.action_submit()
+        self.assertEqual(
+            str(caught.exception),
+            f"Bill {unpaid.name} has no payment, so there is nothing to refund: "
+            "register its payment first.",
+        )
+
     def test_second_request_capped_by_first(self):
         first = self._new_request(self.bill, amount=600.00)
         self.assertRecordValues(
