@@ -284,6 +284,35 @@ class PropertyBillingRun(models.Model):
                 )
             run._check_period_length()
 
+    @api.model
+    def _get_max_period_months(self):
+        """Return the longest period a run may bill, in months.
+
+        :raise ValidationError: when the system parameter is not a whole
+            number of at least 1
+        """
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(MAX_PERIOD_MONTHS_PARAM, DEFAULT_MAX_PERIOD_MONTHS)
+        )
+        try:
+            max_months = int(value)
+        except (TypeError, ValueError):
+            max_months = 0
+        if max_months < 1:
+            raise ValidationError(
+                _(
+                    "The system parameter %(param)s is %(value)s, which is not a "
+                    "number of months: set it to a whole number of at least 1, "
+                    "such as %(default)s.",
+                    param=MAX_PERIOD_MONTHS_PARAM,
+                    value=value,
+                    default=DEFAULT_MAX_PERIOD_MONTHS,
+                )
+            )
+        return max_months
+
     def _check_period_length(self):
         """Reject a period longer than the system parameter allows.
 
@@ -291,11 +320,7 @@ class PropertyBillingRun(models.Model):
         to every owner at once.
         """
         self.ensure_one()
-        max_months = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(MAX_PERIOD_MONTHS_PARAM, DEFAULT_MAX_PERIOD_MONTHS)
-        )
+        max_months = self._get_max_period_months()
         months = periods.month_count(self.period_start, self.period_end)
         if months > max_months:
             raise ValidationError(

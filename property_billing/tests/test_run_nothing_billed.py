@@ -53,6 +53,17 @@ class TestRunNothingBilled(PropertyBillingCommon):
         with self.assertRaisesRegex(ValidationError, "25 months, more than the 24"):
             self._create_run(date(2027, 1, 1), date(2029, 1, 31))
 
+    def test_invalid_period_limit_parameter(self):
+        params = self.env["ir.config_parameter"]
+        for value in ("abc", "12.5", "0", "-1"):
+            params.set_param("property_billing.max_period_months", value)
+            with self.assertRaisesRegex(
+                ValidationError,
+                rf"property_billing.max_period_months is {value}, which is not a "
+                "number of months",
+            ):
+                self._create_run(date(2027, 1, 1), date(2027, 1, 31))
+
     def test_zero_bill_not_posted(self):
         run = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
         run.action_generate()
