@@ -150,6 +150,28 @@ class TestRunNothingBilled(PropertyBillingCommon):
         self.assertEqual(run.user_id, clerk)
         self.assertEqual(run.invoice_ids.invoice_user_id, clerk)
 
+    def test_background_run_keeps_salesperson(self):
+        clerk = new_test_user(
+            self.env,
+            login="background_clerk",
+            groups="property_billing.property_billing_group_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        self.env["ir.config_parameter"].set_param(
+            "property_billing.background_threshold", 1
+        )
+        run = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
+        run.with_user(clerk).action_generate()
+        self.assertEqual(run.state, "running")
+
+        # The scheduled action bills as its own user, OdooBot.
+        self.env["property.billing.run"].with_user(SUPERUSER_ID)._cron_process_runs()
+
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.invoice_count, 2)
+        self.assertEqual(run.invoice_ids.invoice_user_id, clerk)
+
     def test_superuser_run_has_no_salesperson(self):
         run = self._create_run(date(2026, 4, 1), date(2026, 4, 30))
         run.with_user(SUPERUSER_ID).action_generate()
