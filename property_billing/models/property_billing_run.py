@@ -31,8 +31,8 @@ LEDGER_STATISTICS_CHUNKS = 20
 LEDGER_TABLES = ("account_move", "account_move_line", "account_analytic_line")
 # Runs over at least this many units go to the background.
 DEFAULT_BACKGROUND_THRESHOLD = 5000
-# Longest period a run may bill, in months, when the system parameter below is
-# not set. It is the longest billing cycle of a fee item.
+# Maximum period of a run, in months, when the system parameter below is not
+# set. It equals the maximum billing cycle of a fee item.
 DEFAULT_MAX_PERIOD_MONTHS = 12
 MAX_PERIOD_MONTHS_PARAM = "property_billing.max_period_months"
 
