@@ -274,9 +274,12 @@ class TestFutureReadingDate(MeterBillingCommon):
         wizard = self._entry(date(2026, 12, 7))
         with self.assertRaises(UserError) as caught:
             wizard.action_save()
+        # One message for the wizard's one date, however many meters it has.
         self.assertEqual(
             caught.exception.args[0],
-            FUTURE_MESSAGE % "W-1-101" + "\n" + FUTURE_MESSAGE % "W-1-102",
+            "The reading date 2026-12-07 is in the future: today is 2026-12-06 in "
+            "the time zone of community Sunshine Garden (Asia/Shanghai). Enter the "
+            "day the meters were read.",
         )
         self.assertFalse(self.meter_1.reading_ids)
         self.assertFalse(self.meter_2.reading_ids)

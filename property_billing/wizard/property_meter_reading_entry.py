@@ -87,12 +87,25 @@ class PropertyMeterReadingEntry(models.TransientModel):
             raise UserError(
                 _("No meter has a new value: type the values read, then save.")
             )
+        # One date for every line: a future date is reported once, not per meter.
+        if lines[:1].meter_id._check_reading_date(self.date):
+            today = lines[:1].meter_id._get_local_today()
+            raise UserError(
+                _(
+                    "The reading date %(date)s is in the future: today is %(today)s "
+                    "in the time zone of community %(community)s (%(tz)s). Enter "
+                    "the day the meters were read.",
+                    date=self.date,
+                    today=today,
+                    community=self.community_id.display_name,
+                    tz=self.community_id.tz,
+                )
+            )
         errors = [
             error
             for line in lines
             if (
-                error := line.meter_id._check_reading_date(self.date)
-                or line.meter_id._check_new_reading(
+                error := line.meter_id._check_new_reading(
                     self.date, line.value, line.is_rollover
                 )
             )
