@@ -725,7 +725,7 @@ class PropertyBillingRun(models.Model):
             left_out |= charge
         if left_out:
             self.env["property.billing.run.warning"].create(warning_vals)
-            left_out.unlink()
+            left_out._unlink_preview()
         return left_out
 
     def _filter_billed(self, charge_vals):

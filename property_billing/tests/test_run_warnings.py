@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .meter_common import MeterBillingCommon
 
@@ -288,6 +288,27 @@ class TestRepeatRunWarnings(MeterBillingCommon):
         )
         self.assertEqual(reading.state, "confirmed")
         self.assertEqual(len(self._live_charges(self.unit_1)), 1)
+
+    def test_second_invoicing_by_billing_user(self):
+        clerk = new_test_user(
+            self.env,
+            login="meter_clerk",
+            groups="property_billing.property_billing_group_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        first = self._water_run(unit_ids=[Command.set(self.unit_1.ids)])
+        first.action_preview()
+        self._read(self.meter_1, date(2026, 4, 28), 140)
+        second = self._water_run(unit_ids=[Command.set(self.unit_1.ids)])
+        second.action_preview()
+        first._process_charges()
+
+        # A billing user may not delete charges; the run deletes its own.
+        second.with_user(clerk)._process_charges()
+
+        self.assertFalse(second.charge_ids)
+        self.assertEqual(len(second.warning_ids), 1)
 
     def test_second_invoicing_skips_same_readings(self):
         first = self._water_run(unit_ids=[Command.set(self.unit_1.ids)])
